@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The objects the vmrun core owns and the backends see: VMs, vCPUs and
+ * memory slots. Backends reach them through the hooks of their ops table
+ * (backend.h); nothing here is architecture specific except the register
+ * file the core keeps for x86 until a backend takes register state over.
+ *
+ * Locking (see also kernel/core/vm.c):
+ *   vm->lock        protects vm->vcpus and vm->nr_vcpus.
+ *   vm->slots_lock  serialises memory slot updates; readers of vm->memslots
+ *                   hold vm->srcu instead (they may sleep, e.g. to fault in
+ *                   guest pages) and writers wait for them before freeing.
+ *   vcpu->mutex     serialises the ioctls of one vCPU, as KVM does.
+ */
+#ifndef VMRUN_CORE_H
+#define VMRUN_CORE_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/kvm.h>
+
+/*
+ * Limits reported through KVM_CHECK_EXTENSION. They are ours, not KVM's:
+ * clients must ask, and the tests derive their expectations from the caps.
+ */
+#define VMRUN_MAX_VCPUS		64
+#define VMRUN_MAX_VCPU_IDS	1024
+#define VMRUN_MAX_MEMSLOTS	512
+/* As in KVM: a slot's page count has to fit a signed 32-bit int. */
+#define VMRUN_MEMSLOT_MAX_PAGES	((1UL << 31) - 1)
+
+/*
+ * Pages of a vCPU's mmap area: struct kvm_run, and on x86 the page that
+ * holds port I/O data (kvm_run.io.data_offset points there, as in KVM).
+ */
+#ifdef CONFIG_X86
+#define VMRUN_VCPU_MMAP_PAGES	2
+#else
+#define VMRUN_VCPU_MMAP_PAGES	1
+#endif
+
+struct vmrun_backend_ops;
+
+/* One guest-physical range backed by a range of the VM owner's memory. */
+struct vmrun_memslot {
+	u64 base_gfn;
+	u64 npages;
+	u64 userspace_addr;
+	u32 flags;		/* KVM_MEM_* */
+	u16 id;
+};
+
+/* An immutable snapshot: replaced as a whole on every change. */
+struct vmrun_memslots {
+	unsigned int nr;
+	struct vmrun_memslot slot[];	/* sorted by base_gfn, disjoint */
+};
+
+struct vmrun_vm {
+	struct kref ref;		/* the VM file and each vCPU file */
+	struct mm_struct *mm;		/* the creator's: only it may ioctl */
+	const struct vmrun_backend_ops *ops;	/* module pinned for our life */
+
+	struct mutex lock;
+	struct xarray vcpus;		/* index: creation order */
+	unsigned int nr_vcpus;
+
+	struct mutex slots_lock;
+	struct vmrun_memslots __rcu *memslots;
+	struct srcu_struct srcu;
+
+	void *priv;			/* the backend's */
+};
+
+struct vmrun_vcpu {
+	struct vmrun_vm *vm;
+	u32 id;				/* KVM_CREATE_VCPU's argument */
+	unsigned int idx;		/* creation order */
+	struct mutex mutex;
+
+	struct kvm_run *run;
+	struct page *mmap_pages[VMRUN_VCPU_MMAP_PAGES];
+
+#ifdef CONFIG_X86
+	/* KVM_GET/SET_REGS storage until a backend owns register state. */
+	struct kvm_regs regs;
+#endif
+	void *priv;			/* the backend's */
+};
+
+/* Memory slot lookup for readers inside srcu_read_lock(&vm->srcu). */
+const struct vmrun_memslot *vmrun_memslot_find(const struct vmrun_memslots *slots,
+					       u64 gfn);
+
+static inline struct vmrun_memslots *vmrun_memslots(struct vmrun_vm *vm)
+{
+	return srcu_dereference_check(vm->memslots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
+
+#endif /* VMRUN_CORE_H */
