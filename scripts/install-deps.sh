@@ -132,9 +132,9 @@ if [ ! -e "$A64/.done-$ver61" ]; then
 	touch "$A64/.done-$ver61"
 fi
 
-# --- the KVM ABI spec and selftests, from linux-source-6.1 ---
+# --- from linux-source-6.1: the KVM ABI spec, the KVM selftests, checkpatch ---
 SRC61=$CACHE/linux-source-6.1
-if [ ! -e "$SRC61/.done" ]; then
+if [ ! -e "$SRC61/.done-2" ]; then
 	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
 	if [ -n "$tarball" ]; then
 		log "unpacking kernel docs and KVM selftests from $tarball"
@@ -142,8 +142,10 @@ if [ ! -e "$SRC61/.done" ]; then
 		mkdir -p "$SRC61"
 		tar -C "$SRC61" --strip-components=1 -xf "$tarball" \
 			--wildcards '*/Documentation/virt/kvm' '*/tools/testing/selftests/kvm' \
-			'*/tools/testing/selftests/kselftest*' '*/include/uapi/linux/kvm.h'
-		touch "$SRC61/.done"
+			'*/tools/testing/selftests/kselftest*' '*/include/uapi/linux/kvm.h' \
+			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch'
+		touch "$SRC61/.done-2"
 	fi
 fi
 exit 0

@@ -64,11 +64,11 @@ struct vmrun_vm {
 	struct mm_struct *mm;		/* the creator's: only it may ioctl */
 	const struct vmrun_backend_ops *ops;	/* module pinned for our life */
 
-	struct mutex lock;
+	struct mutex lock;		/* vcpus, nr_vcpus */
 	struct xarray vcpus;		/* index: creation order */
 	unsigned int nr_vcpus;
 
-	struct mutex slots_lock;
+	struct mutex slots_lock;	/* serialises memslot updates */
 	struct vmrun_memslots __rcu *memslots;
 	struct srcu_struct srcu;
 
