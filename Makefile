@@ -5,6 +5,8 @@
 #   make ARCH=arm64         arm64 modules, cross-built against Debian's arm64 headers
 #   make KDIR=/path/to/hdrs modules for other headers
 #   make tests              the test binaries, for x86_64 and arm64
+#   make run                build, then boot the AMD-V testbed with vmrun loaded
+#                           and run the tests there (tests/testbed/run svm)
 #   make check              everything the CI runs (see tests/check)
 #
 # Each (architecture, kernel) pair builds in its own folder,
@@ -36,12 +38,12 @@ KBUILD_ARGS := $(if $(filter arm64,$(ARCH)),ARCH=arm64 CROSS_COMPILE=$(CROSS_COM
 
 KSOURCES := Kbuild $(shell find kernel -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all modules runner tests check bench clean help
+.PHONY: all modules runner tests run check clean help
 
 all: modules $(if $(filter arm64,$(ARCH)),,runner)
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 modules:
 	@test -n "$(KDIR)" && test -d "$(KDIR)" || \
@@ -60,6 +62,9 @@ runner:
 tests:
 	$(MAKE) -C tests/abi TARGET=x86_64 OUT=$(CURDIR)/build/tests/x86_64
 	$(MAKE) -C tests/abi TARGET=arm64 OUT=$(CURDIR)/build/tests/arm64
+
+run: modules runner tests
+	tests/testbed/run svm
 
 check:
 	tests/check
