@@ -13,11 +13,43 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <vmrun/backend.h>
+#ifdef CONFIG_X86
+#include <asm/processor.h>
+#endif
 
 #include "internal.h"
 
 /* One address space: vmrun offers no SMM (KVM_CAP_MULTI_ADDRESS_SPACE). */
 #define VMRUN_ADDRESS_SPACES	1
+
+/*
+ * How many guest frames nested paging can map, and the errno KVM 6.1 gives
+ * a slot that reaches beyond (its kvm_arch_prepare_memory_region()).
+ */
+#ifdef CONFIG_X86
+/*
+ * The host's MAXPHYADDR from CPUID, not x86_phys_bits: SME and MKTME take
+ * key bits out of the latter that NPT/EPT still treat as address bits.
+ */
+static u64 vmrun_gfn_limit(void)
+{
+	unsigned int bits = 36;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	return 1ULL << (bits - PAGE_SHIFT);
+}
+
+#define VMRUN_GPA_RANGE_ERRNO	(-EINVAL)
+#else
+/* arm64: a type-0 VM has a 40-bit IPA space. */
+static u64 vmrun_gfn_limit(void)
+{
+	return 1ULL << (40 - PAGE_SHIFT);
+}
+
+#define VMRUN_GPA_RANGE_ERRNO	(-EFAULT)
+#endif
 
 static struct vmrun_memslots *vmrun_memslots_alloc(unsigned int nr)
 {
@@ -176,6 +208,8 @@ static int vmrun_memory_region_update(struct vmrun_vm *vm,
 	} else if (!old) {			/* create */
 		if (vmrun_memslot_overlaps(slots, new.id, new.base_gfn, new.npages))
 			return -EEXIST;
+		if (new.base_gfn + new.npages > vmrun_gfn_limit())
+			return VMRUN_GPA_RANGE_ERRNO;
 		next = vmrun_memslots_rebuild(slots, NULL, &new);
 	} else {				/* move, or change flags */
 		/* Resizing, remapping and toggling read-only are refused. */
@@ -185,9 +219,13 @@ static int vmrun_memory_region_update(struct vmrun_vm *vm,
 			return -EINVAL;
 		if (new.base_gfn == old->base_gfn && new.flags == old->flags)
 			return 0;
-		if (new.base_gfn != old->base_gfn &&
-		    vmrun_memslot_overlaps(slots, new.id, new.base_gfn, new.npages))
-			return -EEXIST;
+		if (new.base_gfn != old->base_gfn) {
+			if (vmrun_memslot_overlaps(slots, new.id, new.base_gfn,
+						   new.npages))
+				return -EEXIST;
+			if (new.base_gfn + new.npages > vmrun_gfn_limit())
+				return VMRUN_GPA_RANGE_ERRNO;
+		}
 		next = vmrun_memslots_rebuild(slots, old, &new);
 	}
 	if (!next)
