@@ -79,6 +79,19 @@ int vmrun_objects_read(struct vmrun_objects *o);
 /* "vms=%ld vcpus=%ld memslots=%ld" in a static buffer. */
 const char *vmrun_objects_str(const struct vmrun_objects *o);
 
+/*
+ * vmrun implements a documented subset of the ABI (Documentation/abi.md) and
+ * answers the rest like an unknown ioctl.  For a feature that has no
+ * capability to test, a check first tries it with a valid argument: in vmrun
+ * mode a failure with the unknown-ioctl errno (r.err == unknown_errno) means
+ * "not offered yet" and the dependent checks skip with a reason.  In the
+ * reference run this is always false: stock KVM 6.1 must implement it.
+ */
+static inline bool abi_vmrun_lacks(struct tap_res r, int unknown_errno)
+{
+	return !abi.ref && r.ret == -1 && r.err == unknown_errno;
+}
+
 /* Reason string for vmrun-only checks in the reference run. */
 #define ABI_REF_SKIP "vmrun-specific check, reference run on stock KVM (VMRUN_REF=kvm)"
 

@@ -21,12 +21,18 @@
  *   KVM_CHECK_EXTENSION of an unknown capability: the arch default is 0.
  *   So the generic answer to an unknown ioctl is EINVAL, not ENOTTY; only the
  *   x86 VM fd answers ENOTTY.
+ *   A VM belongs to the mm that created it: kvm_vm_ioctl() and
+ *     kvm_vcpu_ioctl() start with "if (kvm->mm != current->mm ...) return
+ *     -EIO;", so a forked child gets EIO on inherited VM and vCPU fds while
+ *     the system fd keeps working.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -46,7 +52,47 @@
 #define VM_UNKNOWN_ERRNO_STR "EINVAL (arm64)"
 #endif
 
-#define NR_TESTS 27
+#define NR_TESTS 30
+
+/* The ioctls a forked child makes on inherited fds, reported to the parent. */
+static void test_other_process(int sysfd, int vmfd, int vcpufd)
+{
+	struct tap_res res[3] = { { -1, 0 }, { -1, 0 }, { -1, 0 } };
+	int pfd[2], status = -1;
+	pid_t pid;
+
+	if (vmfd < 0 || vcpufd < 0 || pipe(pfd)) {
+		tap_check(false, "forked child: KVM_CREATE_VCPU on the parent's VM fd -> EIO (no VM/vCPU or pipe)");
+		tap_check(false, "forked child: KVM_GET_REGS on the parent's vCPU fd -> EIO (no VM/vCPU or pipe)");
+		tap_check(false, "forked child: KVM_GET_API_VERSION on the system fd still 12 (no VM/vCPU or pipe)");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct kvm_regs regs;
+		ssize_t n;
+
+		close(pfd[0]);
+		res[0] = TAP_CALL(ioctl(vmfd, KVM_CREATE_VCPU, 7UL));
+		res[1] = TAP_CALL(ioctl(vcpufd, KVM_GET_REGS, &regs));
+		res[2] = TAP_CALL(ioctl(sysfd, KVM_GET_API_VERSION, 0));
+		n = write(pfd[1], res, sizeof(res));
+		_exit(n == (ssize_t)sizeof(res) ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (pid < 0 || read(pfd[0], res, sizeof(res)) != (ssize_t)sizeof(res))
+		tap_diag("fork/read from the child failed: %s", strerror(errno));
+	close(pfd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	tap_expect_errno(res[0], EIO,
+			 "forked child: KVM_CREATE_VCPU on the parent's VM fd -> EIO");
+	tap_expect_errno(res[1], EIO,
+			 "forked child: KVM_GET_REGS on the parent's vCPU fd -> EIO");
+	tap_expect_ret(res[2], KVM_API_VERSION,
+		       "forked child: KVM_GET_API_VERSION on the system fd still 12");
+}
 
 int main(void)
 {
@@ -197,6 +243,8 @@ int main(void)
 	tap_expect_ok(r, "second KVM_CREATE_VM while the first is open succeeds");
 	if (r.ret >= 0)
 		close((int)r.ret);
+
+	test_other_process(sysfd, vmfd, vcpufd);	/* 28-30 */
 
 	if (vcpufd >= 0)
 		close(vcpufd);

@@ -57,6 +57,8 @@
 
 #define HOST_PAGES 32
 
+#define NO_DIRTY_LOG "vmrun refuses KVM_MEM_LOG_DIRTY_PAGES (EINVAL): dirty logging not offered yet"
+
 static int vmfd;
 static unsigned long long P;	/* page size */
 static unsigned long long mem;	/* HOST_PAGES of anonymous memory */
@@ -145,10 +147,15 @@ int main(void)
 			 "move slot 0 while changing userspace_addr -> EINVAL");
 
 	/* --- flag changes ---------------------------------------------- */
-	tap_expect_ret(region(0, KVM_MEM_LOG_DIRTY_PAGES, s0, 4 * P, mem), 0,
-		       "set KVM_MEM_LOG_DIRTY_PAGES on existing slot 0 -> 0");
-	tap_expect_ret(region(0, 0, s0, 4 * P, mem), 0,
-		       "clear KVM_MEM_LOG_DIRTY_PAGES on existing slot 0 -> 0");
+	r = region(0, KVM_MEM_LOG_DIRTY_PAGES, s0, 4 * P, mem);
+	if (abi_vmrun_lacks(r, EINVAL)) {
+		tap_skip(NO_DIRTY_LOG, "set KVM_MEM_LOG_DIRTY_PAGES on existing slot 0 -> 0");
+		tap_skip(NO_DIRTY_LOG, "clear KVM_MEM_LOG_DIRTY_PAGES on existing slot 0 -> 0");
+	} else {
+		tap_expect_ret(r, 0, "set KVM_MEM_LOG_DIRTY_PAGES on existing slot 0 -> 0");
+		tap_expect_ret(region(0, 0, s0, 4 * P, mem), 0,
+			       "clear KVM_MEM_LOG_DIRTY_PAGES on existing slot 0 -> 0");
+	}
 	if (ro_cap > 0)
 		tap_expect_errno(region(0, KVM_MEM_READONLY, s0, 4 * P, mem),
 				 EINVAL, "set KVM_MEM_READONLY on existing slot 0 -> EINVAL");
