@@ -37,4 +37,7 @@ void firmware_setup(struct vm *vm)
 	/* No interactive boot menu: do not wait for a key that never comes. */
 	static const uint16_t no_menu = 0;
 	fw_cfg_add_file("etc/show-boot-menu", &no_menu, sizeof(no_menu));
+	/* SeaBIOS: with no VGA, show the BIOS screen on COM1. */
+	static const uint16_t sercon = 0x3f8;
+	fw_cfg_add_file("etc/sercon-port", &sercon, sizeof(sercon));
 }

@@ -439,13 +439,16 @@ static void check_kernel(struct parser *p)
 	uint64_t low = ram_below_4g(cfg->memory);
 	if (bz.kernel_end > low) {
 		int line = line_of(p, "vm", "memory");
-		char need[32];
+		char need[32], have[32];
 
 		format_size(need, sizeof(need), (bz.kernel_end + MiB(1) - 1) & ~(MiB(1) - 1));
-		fail(p, line ? line : cfg->kernel.line,
-		     line ? find_key("vm", "memory") : kpath,
-		     "too small for the kernel '%s', which needs at least %s",
-		     cfg->kernel.path, need);
+		format_size(have, sizeof(have), cfg->memory);
+		if (line)
+			fail(p, line, find_key("vm", "memory"), "%s is too small "
+			     "for the kernel '%s', which needs at least %s", have,
+			     cfg->kernel.path, need);
+		fail(p, cfg->kernel.line, kpath, "'%s' needs at least %s of "
+		     "memory, more than the default %s", cfg->kernel.path, need, have);
 	}
 	if (cfg->initrd.fd >= 0 && !initrd_place(&bz, cfg->initrd.size, low))
 		fail(p, cfg->initrd.line, find_key("kernel", "initrd"),
