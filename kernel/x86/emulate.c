@@ -328,7 +328,10 @@ static int decode_1b(struct vmrun_emul_insn *insn, struct emul_cursor *c,
 			insn->dir = VMRUN_EMUL_RMW;
 		break;
 	case 0x63:
-		/* MOVSXD; without REX.W it is a plain 32-bit move */
+		/*
+		 * MOVSXD r64, r/m32. Without REX.W it is a 32- or 16-bit move
+		 * that compilers do not emit, and outside 64-bit mode ARPL.
+		 */
 		if (insn->mode != VMRUN_EMUL_MODE64 || !(insn->rex & REX_W))
 			return -EOPNOTSUPP;
 		insn->op = VMRUN_EMUL_MOVSX;
