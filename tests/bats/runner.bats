@@ -395,11 +395,23 @@ fw() {	# a tiny valid firmware image
 		"c.ini:2: [firmware] path: 'big.bin' is 20971520 bytes; a firmware image is a multiple of 4K from 4K to 16M"
 }
 
-@test "[firmware] with [kernel]: not supported yet" {
+@test "[firmware] with [kernel]: the kernel is checked, the initrd leaves the firmware 1M" {
 	fw
-	"$FIX/fake-bzimage.sh" bz
+	"$FIX/fake-bzimage.sh" bz magic=HdrX
 	config_error '[firmware]\npath = fw.bin\n[kernel]\npath = bz\n' \
-		"c.ini:4: [kernel] path: booting a kernel through the [firmware] is not supported yet; leave out [firmware] for a direct boot"
+		"c.ini:4: [kernel] path: 'bz': not a bzImage (no HdrS signature)"
+	"$FIX/fake-bzimage.sh" bz
+	head -c 1048576 /dev/zero >initrd
+	# 33M: fits after a 32M kernel for a direct boot, not below the top 1M
+	conf '[vm]\nmemory = 33M\n[kernel]\npath = bz\ninitrd = initrd\n'
+	vm --check c.ini
+	[ "$status" -eq 0 ]
+	config_error '[vm]\nmemory = 33M\n[firmware]\npath = fw.bin\n[kernel]\npath = bz\ninitrd = initrd\n' \
+		"c.ini:7: [kernel] initrd: 'initrd' (1048576 bytes) does not fit in guest memory between the kernel and its limit"
+	conf '[vm]\nmemory = 34M\n[firmware]\npath = fw.bin\n[kernel]\npath = bz\ninitrd = initrd\n'
+	vm --check c.ini
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'[kernel]\npath = bz\ninitrd = initrd\ncmdline = console=ttyS0\n\n[firmware]\npath = fw.bin'* ]]
 }
 
 # --- [serial] ----------------------------------------------------------------
@@ -599,4 +611,48 @@ require_kvm() {
 	run --separate-stderr timeout --preserve-status -s TERM 0.5 "$VMRUN" c.ini </dev/null
 	[ "$status" -eq 143 ]
 	[ "$stderr" = "vmrun: stopped by signal SIGTERM" ]
+}
+
+# run_until TEXT SECS: run vmrun on c.ini in the background until its
+# output (out.txt) shows TEXT, it ends, or SECS seconds pass; then stop it.
+# The host may be slow and busy: SECS is generous, the wait usually short.
+run_until() {
+	local text=$1 secs=$2 i pid
+	"$VMRUN" c.ini >out.txt 2>err.txt &
+	pid=$!
+	for ((i = 0; i < secs * 10; i++)); do
+		grep -qF "$text" out.txt && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || true
+}
+
+seabios() {
+	SEABIOS=/usr/share/seabios/bios.bin
+	[ -r $SEABIOS ] || skip "no SeaBIOS at $SEABIOS (apt-get install seabios)"
+}
+
+@test "guest: SeaBIOS runs on the machine, its screen on the serial port" {
+	require_kvm
+	seabios
+	printf '[vm]\nmemory = 64M\ncpus = 2\n[firmware]\npath = %s\n[device]\npath = /dev/kvm\n' $SEABIOS >c.ini
+	run_until "No bootable device." 90
+	grep -qF "SeaBIOS (version" out.txt
+	grep -qF "No bootable device." out.txt
+}
+
+@test "guest: SeaBIOS boots a bzImage through fw_cfg and vmrun's option ROM" {
+	require_kvm
+	seabios
+	kernel=$(ls /boot/vmlinuz-* 2>/dev/null | head -n 1)
+	[ -n "$kernel" ] || skip "no kernel in /boot"
+	printf '[vm]\nmemory = 512M\n[firmware]\npath = %s\n[kernel]\npath = %s\ncmdline = console=ttyS0\n[device]\npath = /dev/kvm\n' \
+		$SEABIOS "$kernel" >c.ini
+	# The kernel's real-mode setup code prints this through the BIOS: the
+	# option ROM loaded it by fw_cfg DMA and jumped to it.
+	run_until "Probing EDD (edd=off to disable)... ok" 90
+	grep -qF "Booting from ROM..." out.txt
+	grep -qF "Probing EDD (edd=off to disable)... ok" out.txt
 }

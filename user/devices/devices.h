@@ -36,7 +36,8 @@ void uart_input(const uint8_t *buf, size_t len);
 /* POST port: last code written to port 0x80, or -1 if none yet. */
 int post_last_code(void);
 
-/* fw_cfg: a file for the firmware (data must stay valid). */
+/* fw_cfg: items and files for the firmware (data must stay valid). */
+void fw_cfg_add_item(uint16_t key, const void *data, uint32_t size);
 void fw_cfg_add_file(const char *name, const void *data, uint32_t size);
 
 #endif

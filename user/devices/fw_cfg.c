@@ -12,6 +12,7 @@
  * the file directory and files such as etc/e820 (added by the boot code).
  */
 #include <endian.h>
+#include <linux/qemu_fw_cfg.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
@@ -23,28 +24,9 @@
 #define FW_CFG_PORT	0x510
 #define FW_CFG_NPORTS	12
 
-/* Item keys (linux/qemu_fw_cfg.h has the same numbers). */
-#define KEY_SIGNATURE	0x00
-#define KEY_ID		0x01
-#define KEY_RAM_SIZE	0x03
-#define KEY_NOGRAPHIC	0x04
-#define KEY_NB_CPUS	0x05
-#define KEY_MAX_CPUS	0x0f
-#define KEY_FILE_DIR	0x19
-#define KEY_FILE_FIRST	0x20
-
-#define ID_TRADITIONAL	0x01
-#define ID_DMA		0x02
-
-#define DMA_ERROR	0x01
-#define DMA_READ	0x02
-#define DMA_SKIP	0x04
-#define DMA_SELECT	0x08
-#define DMA_WRITE	0x10
-
 #define MAX_ITEMS	32
 #define MAX_FILES	16
-#define FILE_NAME_MAX	56
+#define FILE_NAME_MAX	FW_CFG_MAX_FILE_PATH
 
 struct item {
 	uint16_t key;
@@ -85,7 +67,7 @@ static struct fw_cfg {
 	struct e820_entry e820[2];
 } fw = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static void add_item(uint16_t key, const void *data, uint32_t size)
+void fw_cfg_add_item(uint16_t key, const void *data, uint32_t size)
 {
 	if (fw.nitems == MAX_ITEMS)
 		die(EXIT_RUNTIME, "internal error: too many fw_cfg items");
@@ -99,14 +81,14 @@ void fw_cfg_add_file(const char *name, const void *data, uint32_t size)
 	if (n == MAX_FILES || strlen(name) >= FILE_NAME_MAX)
 		die(EXIT_RUNTIME, "internal error: cannot add fw_cfg file %s", name);
 	fw.dir.e[n] = (struct dir_entry){
-		.size = htobe32(size), .select = htobe16(KEY_FILE_FIRST + n),
+		.size = htobe32(size), .select = htobe16(FW_CFG_FILE_FIRST + n),
 	};
 	strcpy(fw.dir.e[n].name, name);
 	fw.dir.count = htobe32(n + 1);
-	add_item(KEY_FILE_FIRST + n, data, size);
+	fw_cfg_add_item(FW_CFG_FILE_FIRST + n, data, size);
 	/* The directory item's size follows the count of files. */
 	for (unsigned i = 0; i < fw.nitems; i++)
-		if (fw.items[i].key == KEY_FILE_DIR)
+		if (fw.items[i].key == FW_CFG_FILE_DIR)
 			fw.items[i].size = 4 + (n + 1) * sizeof(struct dir_entry);
 }
 
@@ -147,18 +129,18 @@ static void run_dma(struct fw_cfg *f, uint64_t addr)
 	length = be32toh(d->length);
 	target = be64toh(d->address);
 
-	if (control & DMA_SELECT)
+	if (control & FW_CFG_DMA_CTL_SELECT)
 		select_item(f, control >> 16);
-	if (control & DMA_WRITE) {
-		status = DMA_ERROR;		/* all items are read-only */
-	} else if (control & DMA_READ) {
+	if (control & FW_CFG_DMA_CTL_WRITE) {
+		status = FW_CFG_DMA_CTL_ERROR;		/* all items are read-only */
+	} else if (control & FW_CFG_DMA_CTL_READ) {
 		uint8_t *dst = gpa_to_host(f->vm, target, length);
 
 		if (dst)
 			read_item(f, dst, length);
 		else
-			status = DMA_ERROR;
-	} else if (control & DMA_SKIP) {
+			status = FW_CFG_DMA_CTL_ERROR;
+	} else if (control & FW_CFG_DMA_CTL_SKIP) {
 		f->offset += length;
 	}
 	__atomic_store_n(&d->control, htobe32(status), __ATOMIC_RELEASE);
@@ -198,17 +180,17 @@ static void fw_cfg_init(struct vm *vm)
 	if (vm->cfg->firmware.fd < 0)
 		return;
 	fw.vm = vm;
-	fw.id = htole32(ID_TRADITIONAL | ID_DMA);
+	fw.id = htole32(FW_CFG_VERSION | FW_CFG_VERSION_DMA);
 	fw.ram_size = htole64(vm->ram_size);
 	fw.ncpus = htole16(vm->ncpus);
 	fw.nographic = htole16(1);
-	add_item(KEY_SIGNATURE, qemu, 4);
-	add_item(KEY_ID, &fw.id, 4);
-	add_item(KEY_RAM_SIZE, &fw.ram_size, 8);
-	add_item(KEY_NOGRAPHIC, &fw.nographic, 2);
-	add_item(KEY_NB_CPUS, &fw.ncpus, 2);
-	add_item(KEY_MAX_CPUS, &fw.ncpus, 2);
-	add_item(KEY_FILE_DIR, &fw.dir, 4);
+	fw_cfg_add_item(FW_CFG_SIGNATURE, qemu, 4);
+	fw_cfg_add_item(FW_CFG_ID, &fw.id, 4);
+	fw_cfg_add_item(FW_CFG_RAM_SIZE, &fw.ram_size, 8);
+	fw_cfg_add_item(FW_CFG_NOGRAPHIC, &fw.nographic, 2);
+	fw_cfg_add_item(FW_CFG_NB_CPUS, &fw.ncpus, 2);
+	fw_cfg_add_item(FW_CFG_MAX_CPUS, &fw.ncpus, 2);
+	fw_cfg_add_item(FW_CFG_FILE_DIR, &fw.dir, 4);
 
 	/* The RAM map; SeaBIOS reserves its own areas within it. */
 	fw.e820[0] = (struct e820_entry){ htole64(0), htole64(vm->low_size), htole32(1) };

@@ -22,6 +22,7 @@
 #define STS_OBF		0x01	/* output buffer full */
 #define STS_SYS		0x04	/* system flag: self test passed */
 #define STS_CMD		0x08	/* last write was to the command port */
+#define STS_UNLOCKED	0x10	/* keyboard not inhibited (no keylock) */
 #define STS_AUXDATA	0x20	/* the output buffer holds AUX data */
 
 #define CTR_KBD_INT	0x01
@@ -211,7 +212,7 @@ static void i8042_init(struct vm *vm)
 {
 	kbc.vm = vm;
 	kbc.ctr = CTR_KBD_INT | CTR_SYS | CTR_AUX_DIS | CTR_XLATE;
-	kbc.status = STS_SYS;
+	kbc.status = STS_SYS | STS_UNLOCKED;
 	io_register(vm, DATA_PORT, 1, i8042_io, &kbc, "i8042");
 	io_register(vm, CMD_PORT, 1, i8042_io, &kbc, "i8042");
 }

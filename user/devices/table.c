@@ -2,7 +2,8 @@
 #include "devices.h"
 
 extern const struct device_type uart_device, i8042_device, rtc_device,
-	pci_device, fw_cfg_device, post_device, test_exit_device;
+	pci_device, fw_cfg_device, post_device, test_exit_device,
+	acpi_pm_device;
 
 const struct device_type *const device_table[] = {
 	&uart_device,		/* 16550A on 0x3f8-0x3ff, IRQ 4 */
@@ -12,6 +13,7 @@ const struct device_type *const device_table[] = {
 	&fw_cfg_device,		/* QEMU firmware configuration: 0x510-0x51b */
 	&post_device,		/* POST codes: 0x80 */
 	&test_exit_device,	/* [test-exit] port, 0xf4 unless configured */
+	&acpi_pm_device,	/* ACPI PM1a and PM timer: 0x600-0x60b */
 	NULL,
 };
 

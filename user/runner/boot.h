@@ -19,6 +19,8 @@ struct vm;
 #define BOOT_MPFLOAT_ADDR	0x9fc00	/* MP floating pointer, at 639 KiB */
 #define BOOT_KERNEL_ADDR	0x100000
 #define BOOT_LOW_RAM_END	0x9f000	/* below: usable RAM in the e820 map */
+/* Through the firmware: RAM at the top below 4 GiB left to the firmware. */
+#define BOOT_FW_HIGH_RESERVE	0x100000
 
 /* What the setup header of a bzImage says, checked by bzimage_probe(). */
 struct bzimage {

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "acpi.h"
 #include "boot.h"
 #include "util.h"
 #include "vm.h"
@@ -211,13 +212,16 @@ static void write_mptable(struct vm *vm, unsigned ncpus)
 	};
 	p += sizeof(struct mpc_ioapic);
 	c->count++;
-	/* ISA IRQ n goes to IOAPIC pin n, except IRQ 0 (the PIT) to pin 2. */
+	/*
+	 * ISA IRQ n goes to IOAPIC pin n, IRQ 0 (the PIT) included: that is
+	 * KVM's default GSI routing, which vmrun leaves as it is.
+	 */
 	for (unsigned irq = 0; irq < 16; irq++) {
 		if (irq == 2)
-			continue;
+			continue;	/* the PIC cascade */
 		*(struct mpc_intsrc *)p = (struct mpc_intsrc){
 			.type = 3, .irqtype = 0, .bus = 0, .irq = irq,
-			.dst_apic = ioapic_id, .dst_irq = irq ? irq : 2,
+			.dst_apic = ioapic_id, .dst_irq = irq,
 		};
 		p += sizeof(struct mpc_intsrc);
 		c->count++;
@@ -359,14 +363,16 @@ void linux_boot_setup(struct vm *vm)
 	/* e820: all RAM but the EBDA and the legacy BIOS/VGA hole. */
 	add_e820(bp, 0, BOOT_LOW_RAM_END, E820_RAM);
 	add_e820(bp, BOOT_LOW_RAM_END, 0xa0000 - BOOT_LOW_RAM_END, E820_RESERVED);
-	add_e820(bp, 0xf0000, 0x10000, E820_RESERVED);
+	add_e820(bp, ACPI_BASE, 0x100000 - ACPI_BASE, E820_RESERVED);
 	if (vm->low_size > BOOT_KERNEL_ADDR)
 		add_e820(bp, BOOT_KERNEL_ADDR, vm->low_size - BOOT_KERNEL_ADDR,
 			 E820_RAM);
 	add_e820(bp, RAM_HIGH_START, vm->high_size, E820_RAM);
 
+	/* CPUs etc. for acpi=off kernels; ACPI tables for the others. */
 	if (vm->ncpus > 1)
 		write_mptable(vm, vm->ncpus);
+	bp->acpi_rsdp_addr = acpi_setup(vm);
 
 	set_long_mode(vm, &vm->vcpus[0], BOOT_KERNEL_ADDR + 0x200);
 }

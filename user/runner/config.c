@@ -293,6 +293,7 @@ static const struct {
 	{ 0x3f8, 8, "the serial port" },
 	{ 0x4d0, 2, "the PIC (ELCR)" },
 	{ 0x510, 12, "fw_cfg" },
+	{ 0x600, 12, "ACPI power management" },
 	{ 0xcf8, 8, "PCI configuration" },
 };
 
@@ -450,7 +451,9 @@ static void check_kernel(struct parser *p)
 		fail(p, cfg->kernel.line, kpath, "'%s' needs at least %s of "
 		     "memory, more than the default %s", cfg->kernel.path, need, have);
 	}
-	if (cfg->initrd.fd >= 0 && !initrd_place(&bz, cfg->initrd.size, low))
+	/* Booted by the firmware, the kernel leaves its tables at the top. */
+	uint64_t initrd_top = cfg->firmware.fd >= 0 ? low - BOOT_FW_HIGH_RESERVE : low;
+	if (cfg->initrd.fd >= 0 && !initrd_place(&bz, cfg->initrd.size, initrd_top))
 		fail(p, cfg->initrd.line, find_key("kernel", "initrd"),
 		     "'%s' (%" PRIu64 " bytes) does not fit in guest memory "
 		     "between the kernel and its limit", cfg->initrd.path,
@@ -491,10 +494,6 @@ static void check_combination(struct parser *p)
 	if (cfg->console != CONSOLE_FILE && cfg->console_path)
 		fail(p, line_of(p, "serial", "file"), find_key("serial", "file"),
 		     "needs console = file in [serial]");
-	if (cfg->firmware.fd >= 0 && cfg->kernel.fd >= 0)
-		fail(p, cfg->kernel.line, find_key("kernel", "path"),
-		     "booting a kernel through the [firmware] is not supported "
-		     "yet; leave out [firmware] for a direct boot");
 	if (cfg->firmware.fd >= 0)
 		check_firmware(p);
 	if (cfg->kernel.fd >= 0)

@@ -147,8 +147,10 @@ static void create_vcpus(struct vm *vm)
 		for (unsigned e = 0; e < cpuid->nent; e++) {
 			struct kvm_cpuid_entry2 *ent = &cpuid->entries[e];
 
-			if (ent->function == 1)
+			if (ent->function == 1) {
 				ent->ebx = (ent->ebx & 0x00ffffff) | i << 24;
+				ent->ecx |= 1u << 31;	/* "running on a hypervisor" */
+			}
 			if (ent->function == 0xb || ent->function == 0x1f)
 				ent->edx = i;
 		}
