@@ -145,14 +145,22 @@ vmrun_memslots_rebuild(const struct vmrun_memslots *old,
 	return new;
 }
 
+/*
+ * Publishes @new. @removed, if any, is the slot (in the old array) whose
+ * range goes away, by deletion or move: once no reader can see the old
+ * array, the backend unmaps that range.
+ */
 static void vmrun_memslots_replace(struct vmrun_vm *vm,
-				   struct vmrun_memslots *new)
+				   struct vmrun_memslots *new,
+				   const struct vmrun_memslot *removed)
 {
 	struct vmrun_memslots *old = vmrun_memslots(vm);
 
 	vmrun_stat_add(VMRUN_STAT_MEMSLOTS, (long)new->nr - (long)old->nr);
 	rcu_assign_pointer(vm->memslots, new);
 	synchronize_srcu(&vm->srcu);
+	if (removed && vm->ops->memslot_removed)
+		vm->ops->memslot_removed(vm, removed);
 	kvfree(old);
 }
 
@@ -199,11 +207,13 @@ static int vmrun_memory_region_update(struct vmrun_vm *vm,
 		.flags = mem->flags,
 	};
 	const struct vmrun_memslot *old = vmrun_memslot_by_id(slots, new.id);
+	const struct vmrun_memslot *removed = NULL;	/* range to unmap */
 	struct vmrun_memslots *next;
 
 	if (!new.npages) {			/* delete */
 		if (!old)
 			return -EINVAL;
+		removed = old;
 		next = vmrun_memslots_rebuild(slots, old, NULL);
 	} else if (!old) {			/* create */
 		if (vmrun_memslot_overlaps(slots, new.id, new.base_gfn, new.npages))
@@ -225,13 +235,14 @@ static int vmrun_memory_region_update(struct vmrun_vm *vm,
 				return -EEXIST;
 			if (new.base_gfn + new.npages > vmrun_gfn_limit())
 				return VMRUN_GPA_RANGE_ERRNO;
+			removed = old;
 		}
 		next = vmrun_memslots_rebuild(slots, old, &new);
 	}
 	if (!next)
 		return -ENOMEM;
 
-	vmrun_memslots_replace(vm, next);
+	vmrun_memslots_replace(vm, next, removed);
 	return 0;
 }
 

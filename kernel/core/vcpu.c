@@ -123,7 +123,11 @@ static long vmrun_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		r = vmrun_vcpu_set_regs(vcpu, argp);
 		break;
 	default:
-		r = VMRUN_UNKNOWN_VCPU_IOCTL;
+		r = -ENOIOCTLCMD;
+		if (vcpu->vm->ops->vcpu_ioctl)
+			r = vcpu->vm->ops->vcpu_ioctl(vcpu, ioctl, arg);
+		if (r == -ENOIOCTLCMD)
+			r = VMRUN_UNKNOWN_VCPU_IOCTL;
 		break;
 	}
 

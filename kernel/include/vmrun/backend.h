@@ -34,6 +34,20 @@ struct vmrun_backend_ops {
 
 	/* KVM_RUN, called with vcpu->mutex held. */
 	int (*vcpu_run)(struct vmrun_vcpu *vcpu);
+	/*
+	 * vCPU ioctls the core does not answer itself (vcpu->mutex held);
+	 * -ENOIOCTLCMD for one the backend does not know either.
+	 */
+	long (*vcpu_ioctl)(struct vmrun_vcpu *vcpu, unsigned int ioctl,
+			   unsigned long arg);
+
+	/*
+	 * A slot was deleted or moved: nothing may map its old range any
+	 * more. Called under vm->slots_lock once no SRCU reader can still
+	 * see the old slot; vCPUs may be running.
+	 */
+	void (*memslot_removed)(struct vmrun_vm *vm,
+				const struct vmrun_memslot *old);
 };
 
 int vmrun_backend_register(const struct vmrun_backend_ops *ops);
