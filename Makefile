@@ -36,7 +36,7 @@ KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/
 BUILDDIR ?= build/$(KARCH)-$(KVER)
 KBUILD_ARGS := $(if $(filter arm64,$(ARCH)),ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE))
 
-KSOURCES := Kbuild $(shell find kernel -name '*.[ch]' 2>/dev/null)
+KSOURCES := Kbuild $(shell find kernel -name '*.[chS]' 2>/dev/null)
 
 .PHONY: all modules runner tests run check clean help
 
@@ -62,6 +62,7 @@ runner:
 tests:
 	$(MAKE) -C tests/abi TARGET=x86_64 OUT=$(CURDIR)/build/tests/x86_64
 	$(MAKE) -C tests/abi TARGET=arm64 OUT=$(CURDIR)/build/tests/arm64
+	$(MAKE) -C tests/guest TARGET=x86_64 OUT=$(CURDIR)/build/tests/x86_64
 
 run: modules runner tests
 	tests/testbed/run svm

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_RUN for SVM: entering the guest, and handling its exits.
+ *
+ * The guest's general registers live in the core's struct kvm_regs between
+ * runs (entry.S loads and saves them there); RAX, RSP, RIP and RFLAGS are
+ * copied to and from the VMCB around each VMRUN.
+ *
+ * TLBs: each vCPU has an ASID on the CPU it last ran on. A vCPU takes a new
+ * ASID when it moves, when its CPU starts a new ASID generation (all ASIDs
+ * flushed), or when the VM's NPT lost entries since its last entry
+ * (svm_flush_vm bumps the VM's TLB generation and waits out vCPUs that are
+ * in the guest).
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/hw_breakpoint.h>
+#include <asm/msr-index.h>
+#include <asm/trap_pf.h>
+#include <asm/traps.h>
+#include <vmrun/compat.h>
+#include <vmrun/core.h>
+
+#include "svm.h"
+
+static_assert(offsetof(struct kvm_regs, rax) == SVM_REGS_RAX);
+static_assert(offsetof(struct kvm_regs, rbx) == SVM_REGS_RBX);
+static_assert(offsetof(struct kvm_regs, rcx) == SVM_REGS_RCX);
+static_assert(offsetof(struct kvm_regs, rdx) == SVM_REGS_RDX);
+static_assert(offsetof(struct kvm_regs, rsi) == SVM_REGS_RSI);
+static_assert(offsetof(struct kvm_regs, rdi) == SVM_REGS_RDI);
+static_assert(offsetof(struct kvm_regs, rsp) == SVM_REGS_RSP);
+static_assert(offsetof(struct kvm_regs, rbp) == SVM_REGS_RBP);
+static_assert(offsetof(struct kvm_regs, r8) == SVM_REGS_R8);
+static_assert(offsetof(struct kvm_regs, r15) == SVM_REGS_R15);
+
+/* Leave the guest and continue the run loop; 0 returns to user space. */
+#define SVM_CONTINUE	1
+
+static void svm_kick(void *unused)
+{
+	/* The IPI itself did the work: it made the vCPU exit. */
+}
+
+/*
+ * Makes every vCPU of @arg (a struct vmrun_vm) flush its TLB before it
+ * enters the guest again, and waits until none is still inside.
+ */
+void svm_flush_vm(void *arg)
+{
+	struct vmrun_vm *vm = arg;
+	struct vmrun_vcpu *vcpu;
+	unsigned long i;
+
+	atomic64_inc(&to_svm_vm(vm)->tlb_generation);
+	smp_mb();	/* pairs with svm_enter_exit(): it sees the new
+			 * generation, or we see it in the guest */
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		struct svm_vcpu *svm = to_svm(vcpu);
+
+		if (READ_ONCE(svm->in_guest))
+			smp_call_function_single(READ_ONCE(svm->cpu), svm_kick,
+						 NULL, 1);
+	}
+}
+
+static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
+{
+	if (sd->next_asid > sd->max_asid) {
+		sd->asid_generation++;
+		sd->next_asid = 1;	/* ASID 0 is the host's */
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid_generation = sd->asid_generation;
+	svm->asid = sd->next_asid++;
+	svm->vmcb->control.asid = svm->asid;
+}
+
+static void svm_set_debugregs(const u64 *dr)
+{
+	set_debugreg(dr[0], 0);
+	set_debugreg(dr[1], 1);
+	set_debugreg(dr[2], 2);
+	set_debugreg(dr[3], 3);
+}
+
+/* One VMRUN, with everything the host needs back around it. */
+static void svm_enter_exit(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct svm_cpu *sd;
+	u64 host_xcr0 = 0;
+	bool moved;
+	int cpu;
+
+	/* Interrupts stay off until the exit is done: no preemption, no
+	 * migration, and a pending host interrupt exits the guest at once.
+	 */
+	local_irq_disable();
+	cpu = smp_processor_id();
+	sd = svm_this_cpu();
+
+	moved = svm->cpu != cpu;
+	WRITE_ONCE(svm->cpu, cpu);
+	WRITE_ONCE(svm->in_guest, true);
+	smp_mb();	/* pairs with svm_flush_vm() */
+	if (moved || svm->asid_generation != sd->asid_generation ||
+	    svm->tlb_generation != atomic64_read(&to_svm_vm(vcpu->vm)->tlb_generation)) {
+		svm->tlb_generation = atomic64_read(&to_svm_vm(vcpu->vm)->tlb_generation);
+		svm_new_asid(svm, sd);
+	}
+
+	vmcb->save.rax = vcpu->regs.rax;
+	vmcb->save.rsp = vcpu->regs.rsp;
+	vmcb->save.rip = vcpu->regs.rip;
+	vmcb->save.rflags = vcpu->regs.rflags;
+	vmcb->control.clean = 0;	/* no VMCB state caching yet */
+
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
+		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		if (svm->xcr0 != host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, svm->xcr0);
+	}
+	svm_set_debugregs(svm->dr);
+
+	asm volatile("clgi" ::: "memory");
+	raw_local_irq_enable();		/* see entry.S: GIF still holds them */
+	svm_enter_guest(&vcpu->regs, svm->vmcb_pa, page_to_phys(sd->host_vmcb));
+	raw_local_irq_disable();
+
+	/* The guest may write its debug registers without an exit. */
+	get_debugreg(svm->dr[0], 0);
+	get_debugreg(svm->dr[1], 1);
+	get_debugreg(svm->dr[2], 2);
+	get_debugreg(svm->dr[3], 3);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	if (host_xcr0 && svm->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	WRITE_ONCE(svm->in_guest, false);
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	asm volatile("stgi" ::: "memory");
+
+	vcpu->regs.rax = vmcb->save.rax;
+	vcpu->regs.rsp = vmcb->save.rsp;
+	vcpu->regs.rip = vmcb->save.rip;
+	vcpu->regs.rflags = vmcb->save.rflags;
+	local_irq_enable();
+}
+
+static void svm_inject(struct svm_vcpu *svm, u8 vector, bool has_error)
+{
+	svm->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXEPT |
+				       SVM_EVTINJ_VALID |
+				       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	svm->vmcb->control.event_inj_err = 0;
+}
+
+/*
+ * Advances RIP past the exiting instruction: NRIP save gives its end; a CPU
+ * without it (QEMU's SVM) leaves us the instruction's architectural length.
+ */
+static void svm_skip(struct vmrun_vcpu *vcpu, unsigned int len)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (boot_cpu_has(X86_FEATURE_NRIPS) && svm->vmcb->control.next_rip)
+		vcpu->regs.rip = svm->vmcb->control.next_rip;
+	else
+		vcpu->regs.rip += len;
+}
+
+static int svm_internal_error(struct vmrun_vcpu *vcpu, u32 suberror)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 4;
+	run->internal.data[0] = c->exit_code;
+	run->internal.data[1] = c->exit_info_1;
+	run->internal.data[2] = c->exit_info_2;
+	run->internal.data[3] = vcpu->regs.rip;
+	return 0;
+}
+
+static int svm_exit_io(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u32 info = svm->vmcb->control.exit_info_1;
+	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+	bool in = info & SVM_IOIO_TYPE_MASK;
+	struct kvm_run *run = vcpu->run;
+
+	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
+		return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = info >> 16;
+	run->io.count = 1;
+	run->io.data_offset = PAGE_SIZE;	/* the vCPU's second mmap page */
+	/* EXITINFO2 holds the next RIP for IOIO, NRIP save or not. */
+	vcpu->regs.rip = svm->vmcb->control.exit_info_2;
+	if (in) {
+		svm->pending = SVM_PENDING_PIO_IN;
+		svm->pio_size = size;
+	} else {
+		memcpy(page_address(vcpu->mmap_pages[1]), &vcpu->regs.rax, size);
+	}
+	return 0;
+}
+
+/* What the last exit to user space left to finish: an IN's data. */
+static void svm_complete_pending(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 data = 0;
+
+	if (svm->pending == SVM_PENDING_PIO_IN) {
+		memcpy(&data, page_address(vcpu->mmap_pages[1]), svm->pio_size);
+		switch (svm->pio_size) {
+		case 1:
+			vcpu->regs.rax = (vcpu->regs.rax & ~0xffULL) | data;
+			break;
+		case 2:
+			vcpu->regs.rax = (vcpu->regs.rax & ~0xffffULL) | data;
+			break;
+		default:	/* a 32-bit result clears the upper half */
+			vcpu->regs.rax = data;
+			break;
+		}
+	}
+	svm->pending = SVM_PENDING_NONE;
+}
+
+static int svm_exit_npf(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 gpa = svm->vmcb->control.exit_info_2;
+	bool write = svm->vmcb->control.exit_info_1 & X86_PF_WRITE;
+	int r;
+
+	r = vmrun_tdp_fault(&to_svm_vm(vcpu->vm)->npt, vcpu->vm, gpa, write);
+	if (r < 0)
+		return r;	/* the slot's memory is gone: KVM_RUN fails */
+	if (r == VMRUN_TDP_MAPPED)
+		return SVM_CONTINUE;
+	/* MMIO needs the instruction decoder (kernel/x86), not here yet. */
+	return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+}
+
+/*
+ * CPUID: until KVM_SET_CPUID2 is offered, the guest sees no features at
+ * all rather than the host's, which vmrun does not virtualize.
+ */
+static int svm_exit_cpuid(struct vmrun_vcpu *vcpu)
+{
+	vcpu->regs.rax = 0;
+	vcpu->regs.rbx = 0;
+	vcpu->regs.rcx = 0;
+	vcpu->regs.rdx = 0;
+	svm_skip(vcpu, 2);
+	return SVM_CONTINUE;
+}
+
+/* MSRs kept in the VMCB (VMSAVE/VMLOAD state) or in the vCPU. */
+static u64 *svm_msr_slot(struct svm_vcpu *svm, u32 msr)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	switch (msr) {
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_CSTAR:
+		return &s->cstar;
+	case MSR_SYSCALL_MASK:
+		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case MSR_IA32_SYSENTER_CS:
+		return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &s->sysenter_eip;
+	case MSR_FS_BASE:
+		return &s->fs.base;
+	case MSR_GS_BASE:
+		return &s->gs.base;
+	case MSR_IA32_CR_PAT:
+		return &s->g_pat;
+	case MSR_TSC_AUX:
+		return &svm->tsc_aux;
+	default:
+		return NULL;
+	}
+}
+
+/* EFER bits a guest may set: those of the features vmrun runs guests with. */
+#define SVM_GUEST_EFER	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+static bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 *slot = svm_msr_slot(svm, msr);
+
+	if (slot) {
+		*val = *slot;
+		return true;
+	}
+	switch (msr) {
+	case MSR_EFER:
+		*val = svm->vmcb->save.efer & ~EFER_SVME;
+		return true;
+	case MSR_IA32_TSC:
+		*val = rdtsc() + svm->vmcb->control.tsc_offset;
+		return true;
+	case MSR_IA32_APICBASE:
+		*val = svm->apic_base;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 *slot = svm_msr_slot(svm, msr);
+
+	if (slot) {
+		/* A canonical address for the base and syscall MSRs. */
+		if (msr != MSR_IA32_CR_PAT && msr != MSR_TSC_AUX &&
+		    msr != MSR_IA32_SYSENTER_CS && msr != MSR_STAR &&
+		    msr != MSR_SYSCALL_MASK &&
+		    (s64)(val << 16) >> 16 != (s64)val)
+			return false;
+		*slot = val;
+		return true;
+	}
+	switch (msr) {
+	case MSR_EFER:
+		if (val & ~SVM_GUEST_EFER)
+			return false;
+		/* LMA follows CR0.PG: the guest cannot write it. */
+		svm->vmcb->save.efer = (val & ~EFER_LMA) |
+				       (svm->vmcb->save.efer & EFER_LMA) |
+				       EFER_SVME;
+		return true;
+	case MSR_IA32_TSC:
+		svm->vmcb->control.tsc_offset = val - rdtsc();
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int svm_exit_msr(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u32 msr = vcpu->regs.rcx;
+	u64 val;
+
+	if (svm->vmcb->control.exit_info_1) {
+		val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
+		if (!svm_msr_write(vcpu, msr, val)) {
+			svm_inject(svm, GP_VECTOR, true);
+			return SVM_CONTINUE;
+		}
+	} else {
+		if (!svm_msr_read(vcpu, msr, &val)) {
+			svm_inject(svm, GP_VECTOR, true);
+			return SVM_CONTINUE;
+		}
+		vcpu->regs.rax = (u32)val;
+		vcpu->regs.rdx = val >> 32;
+	}
+	svm_skip(vcpu, 2);
+	return SVM_CONTINUE;
+}
+
+static int svm_exit_xsetbv(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
+	u64 host = boot_cpu_has(X86_FEATURE_XSAVE) ?
+		   xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
+
+	/* XCR0 only; x87 always on; AVX needs SSE; nothing the host lacks. */
+	if ((u32)vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK ||
+	    svm->vmcb->save.cpl != 0 || !(val & XFEATURE_MASK_FP) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    (val & ~host)) {
+		svm_inject(svm, GP_VECTOR, true);
+		return SVM_CONTINUE;
+	}
+	svm->xcr0 = val;
+	svm_skip(vcpu, 3);
+	return SVM_CONTINUE;
+}
+
+static int svm_exit_rdtscp(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 tsc = rdtsc() + svm->vmcb->control.tsc_offset;
+
+	vcpu->regs.rax = (u32)tsc;
+	vcpu->regs.rdx = tsc >> 32;
+	vcpu->regs.rcx = (u32)svm->tsc_aux;
+	svm_skip(vcpu, 3);
+	return SVM_CONTINUE;
+}
+
+static int svm_handle_exit(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_run *run = vcpu->run;
+	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
+
+	/* An event whose delivery the exit interrupted is delivered again. */
+	c->event_inj = 0;
+	if (c->exit_int_info & SVM_EXITINTINFO_VALID) {
+		c->event_inj = c->exit_int_info;
+		c->event_inj_err = c->exit_int_info_err;
+	}
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		return SVM_CONTINUE;	/* the host took it after STGI */
+	case SVM_EXIT_EXCP_BASE + MC_VECTOR:
+		/* The machine check was the host's: let its handler see it. */
+		asm volatile("int $0x12");
+		return SVM_CONTINUE;
+	case SVM_EXIT_HLT:
+		svm_skip(vcpu, 1);
+		run->exit_reason = KVM_EXIT_HLT;
+		return 0;
+	case SVM_EXIT_IOIO:
+		return svm_exit_io(vcpu);
+	case SVM_EXIT_NPF:
+		return svm_exit_npf(vcpu);
+	case SVM_EXIT_CPUID:
+		return svm_exit_cpuid(vcpu);
+	case SVM_EXIT_MSR:
+		return svm_exit_msr(vcpu);
+	case SVM_EXIT_XSETBV:
+		return svm_exit_xsetbv(vcpu);
+	case SVM_EXIT_RDTSCP:
+		return svm_exit_rdtscp(vcpu);
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		/* Caches are coherent for the guest: nothing to write back. */
+		svm_skip(vcpu, 2);
+		return SVM_CONTINUE;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		/* No nested SVM, no hypercalls, no MONITOR/MWAIT. */
+		svm_inject(svm, UD_VECTOR, false);
+		return SVM_CONTINUE;
+	case SVM_EXIT_SHUTDOWN:
+		/* The VMCB is undefined after a shutdown: start afresh. */
+		svm_vmcb_reset(vcpu);
+		vcpu->regs.rip = 0xfff0;
+		vcpu->regs.rflags = 0x2;
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	case SVM_EXIT_ERR:
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.cpu = svm->cpu;
+		return 0;
+	default:
+		return svm_internal_error(vcpu,
+					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	}
+}
+
+int svm_vcpu_run(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	/* As api.rst says: finish the last exit first, then honour
+	 * immediate_exit, so user space can complete I/O without running.
+	 */
+	svm_complete_pending(vcpu);
+	if (vmrun_immediate_exit(run)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	fpu_swap_kvm_fpstate(&svm->fpu, true);
+	do {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		svm_enter_exit(vcpu);
+		r = svm_handle_exit(vcpu);
+	} while (r == SVM_CONTINUE);
+	fpu_swap_kvm_fpstate(&svm->fpu, false);
+	return r;
+}

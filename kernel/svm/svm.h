@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vmrun-svm internals: per-CPU SVM state, per-VM and per-vCPU state.
+ *
+ * Locking: per-CPU state is touched only on its own CPU with preemption
+ * off, or by the CPU hotplug callbacks for a CPU that is coming or going.
+ * A vCPU's state is its own: KVM_RUN and the state ioctls hold vcpu->mutex.
+ */
+#ifndef VMRUN_SVM_H
+#define VMRUN_SVM_H
+
+/* Offsets of the GPRs in struct kvm_regs, for entry.S (checked in run.c). */
+#define SVM_REGS_RAX	0
+#define SVM_REGS_RBX	8
+#define SVM_REGS_RCX	16
+#define SVM_REGS_RDX	24
+#define SVM_REGS_RSI	32
+#define SVM_REGS_RDI	40
+#define SVM_REGS_RSP	48
+#define SVM_REGS_RBP	56
+#define SVM_REGS_R8	64
+#define SVM_REGS_R9	72
+#define SVM_REGS_R10	80
+#define SVM_REGS_R11	88
+#define SVM_REGS_R12	96
+#define SVM_REGS_R13	104
+#define SVM_REGS_R14	112
+#define SVM_REGS_R15	120
+
+#ifndef __ASSEMBLY__
+
+#include <linux/types.h>
+#include <asm/svm.h>
+#include <asm/fpu/api.h>
+#include <vmrun/core.h>
+
+#include "../mmu/tdp.h"
+
+struct svm_cpu {
+	struct page *hsave;		/* VM_HSAVE_PA: VMRUN's host state */
+	struct page *host_vmcb;		/* VMSAVE/VMLOAD of host state */
+	u64 asid_generation;
+	u32 next_asid;
+	u32 max_asid;
+};
+
+struct svm_vm {
+	struct vmrun_tdp npt;
+	/*
+	 * Bumped when the NPT loses entries; a vCPU whose copy is older
+	 * flushes its ASID before it enters the guest.
+	 */
+	atomic64_t tlb_generation;
+};
+
+/* What KVM_RUN must finish when user space comes back. */
+enum svm_pending {
+	SVM_PENDING_NONE,
+	SVM_PENDING_PIO_IN,		/* copy the data page into RAX */
+};
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	unsigned long vmcb_pa;
+
+	/* Where the vCPU last ran, for ASID and TLB bookkeeping. */
+	int cpu;
+	u32 asid;
+	u64 asid_generation;
+	u64 tlb_generation;
+	bool in_guest;			/* between entry and exit, for flushes */
+
+	struct fpu_guest fpu;
+	u64 xcr0;
+	u64 dr[4];
+	u64 apic_base;
+	u64 tsc_aux;
+
+	enum svm_pending pending;
+	u8 pio_size;
+};
+
+static inline struct svm_vcpu *to_svm(struct vmrun_vcpu *vcpu)
+{
+	return vcpu->priv;
+}
+
+static inline struct svm_vm *to_svm_vm(struct vmrun_vm *vm)
+{
+	return vm->priv;
+}
+
+/* entry.S */
+void svm_enter_guest(struct kvm_regs *regs, unsigned long vmcb_pa,
+		     unsigned long host_vmcb_pa);
+
+/* svm.c */
+extern unsigned long svm_iopm_pa, svm_msrpm_pa;
+struct svm_cpu *svm_this_cpu(void);
+
+/* vmcb.c */
+void svm_vmcb_reset(struct vmrun_vcpu *vcpu);
+long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
+
+/* run.c */
+int svm_vcpu_run(struct vmrun_vcpu *vcpu);
+void svm_flush_vm(void *vm);
+
+#endif /* __ASSEMBLY__ */
+#endif /* VMRUN_SVM_H */
