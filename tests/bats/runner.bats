@@ -6,6 +6,9 @@
 #
 #   bats tests/bats/runner.bats          (builds ./vmrun if it is missing)
 #   VMRUN=/path/to/vmrun bats ...        test another binary
+#
+# Booting a real Linux guest needs VMX/SVM; tests/bats/runner/nested-boot.sh
+# does that inside the AMD-V testbed (minutes, so not part of this suite).
 
 bats_require_minimum_version 1.5.0
 

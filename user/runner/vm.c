@@ -102,7 +102,8 @@ void *gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len)
 
 static struct kvm_cpuid2 *supported_cpuid(struct vm *vm)
 {
-	for (unsigned n = 64;; n *= 2) {
+	/* Big enough at once for today's CPUs: a retry costs a whole call. */
+	for (unsigned n = 256;; n *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
 
 		if (!c)
