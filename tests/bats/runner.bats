@@ -444,6 +444,17 @@ fw() {	# a tiny valid firmware image
 		"c.ini:5: [serial] file: 'out.log' is a directory"
 }
 
+@test "[serial] file: cannot be created (status 2, before any VM)" {
+	[ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
+	fw
+	touch out.log
+	chmod 0444 out.log
+	conf '[firmware]\npath = fw.bin\n[serial]\nconsole = file\nfile = out.log\n[device]\npath = /nonexistent\n'
+	vm c.ini
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "vmrun: c.ini:5: [serial] file: cannot create 'out.log': Permission denied" ]
+}
+
 @test "[serial] file: --check does not create it" {
 	fw
 	conf '[firmware]\npath = fw.bin\n[serial]\nconsole = file\nfile = out.log\n'

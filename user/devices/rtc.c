@@ -12,10 +12,8 @@
  */
 #include <pthread.h>
 #include <stdbool.h>
-#include <string.h>
 #include <time.h>
 
-#include "boot.h"
 #include "devices.h"
 #include "util.h"
 #include "vm.h"

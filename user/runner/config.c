@@ -269,6 +269,7 @@ static void parse_console_file(struct parser *p, const struct key *k, const char
 		fail(p, p->line, k, "'%s' is a directory", path);
 	free(dir);
 	p->cfg->console_path = path;
+	p->cfg->console_path_line = p->line;
 }
 
 static void parse_device(struct parser *p, const struct key *k, const char *val)
@@ -596,8 +597,9 @@ void config_open_outputs(struct config *cfg)
 	cfg->console_fd = open(cfg->console_path,
 			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (cfg->console_fd < 0)
-		die(EXIT_CONFIG, "%s: [serial] file: cannot create '%s': %s",
-		    cfg->file, cfg->console_path, strerror(errno));
+		die(EXIT_CONFIG, "%s:%d: [serial] file: cannot create '%s': %s",
+		    cfg->file, cfg->console_path_line, cfg->console_path,
+		    strerror(errno));
 }
 
 static void print_file(const char *key, const struct cfg_file *f)

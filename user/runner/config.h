@@ -39,6 +39,7 @@ struct config {
 
 	enum console_mode console;
 	char *console_path;	/* output file when console = file */
+	int console_path_line;
 	int console_fd;		/* opened by config_open_outputs() */
 
 	char *device;		/* hypervisor node */
