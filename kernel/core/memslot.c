@@ -86,6 +86,40 @@ const struct vmrun_memslot *vmrun_memslot_find(const struct vmrun_memslots *slot
 }
 EXPORT_SYMBOL_GPL(vmrun_memslot_find);
 
+/*
+ * Copies guest-physical memory to @buf through the slots' user mappings;
+ * the caller is a thread of the VM's process. Stops at the first byte that
+ * is not guest RAM and returns how many were copied.
+ */
+unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
+			       unsigned long len)
+{
+	unsigned long done = 0;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (done < len) {
+		const struct vmrun_memslot *slot;
+		unsigned long chunk, hva;
+
+		slot = vmrun_memslot_find(vmrun_memslots(vm), gpa >> PAGE_SHIFT);
+		if (!slot)
+			break;
+		chunk = min_t(unsigned long, len - done,
+			      PAGE_SIZE - offset_in_page(gpa));
+		hva = slot->userspace_addr +
+		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		if (copy_from_user(buf + done, (void __user *)hva, chunk))
+			break;
+		done += chunk;
+		gpa += chunk;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return done;
+}
+EXPORT_SYMBOL_GPL(vmrun_guest_read);
+
 static const struct vmrun_memslot *
 vmrun_memslot_by_id(const struct vmrun_memslots *slots, u16 id)
 {

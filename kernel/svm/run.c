@@ -221,13 +221,20 @@ static int svm_exit_io(struct vmrun_vcpu *vcpu)
 	return 0;
 }
 
-/* What the last exit to user space left to finish: an IN's data. */
-static void svm_complete_pending(struct vmrun_vcpu *vcpu)
+/*
+ * What the last exit to user space left to finish: an IN's data, or an
+ * MMIO instruction. Returns false if that needs one more exit (the write
+ * half of a read-modify-write), which run->mmio then describes.
+ */
+static bool svm_complete_pending(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 data = 0;
 
-	if (svm->pending == SVM_PENDING_PIO_IN) {
+	if (svm->pending == SVM_PENDING_MMIO) {
+		if (!vmrun_mmio_complete(&svm->mmio, vcpu->run, &vcpu->regs))
+			return false;
+	} else if (svm->pending == SVM_PENDING_PIO_IN) {
 		memcpy(&data, page_address(vcpu->mmap_pages[1]), svm->pio_size);
 		switch (svm->pio_size) {
 		case 1:
@@ -242,6 +249,54 @@ static void svm_complete_pending(struct vmrun_vcpu *vcpu)
 		}
 	}
 	svm->pending = SVM_PENDING_NONE;
+	return true;
+}
+
+static enum vmrun_emul_mode svm_cpu_mode(struct vmcb_save_area *s,
+					 u64 rflags)
+{
+	return vmrun_emul_cpu_mode(s->cr0 & X86_CR0_PE, rflags & X86_EFLAGS_VM,
+				   s->efer & EFER_LMA, s->cs.attrib & SVM_SELECTOR_L_MASK,
+				   s->cs.attrib & SVM_SELECTOR_DB_MASK);
+}
+
+/*
+ * Fetches up to VMRUN_EMUL_MAX_LEN bytes at CS:RIP. QEMU's SVM has no
+ * decode assists, so the hypervisor reads the guest's instruction itself.
+ * Returns how many bytes it got; 0 if the code is not in guest RAM.
+ */
+static unsigned int svm_fetch_insn(struct vmrun_vcpu *vcpu,
+				   enum vmrun_emul_mode mode, u8 *bytes)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	u64 linear = vcpu->regs.rip;
+
+	if (mode != VMRUN_EMUL_MODE64)
+		linear = (u32)(linear + s->cs.base);
+	/* Guest page tables need the guest walker (kernel/x86/gwalk.c). */
+	if (s->cr0 & X86_CR0_PG)
+		return 0;
+	return vmrun_guest_read(vcpu->vm, linear, bytes, VMRUN_EMUL_MAX_LEN);
+}
+
+static int svm_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	enum vmrun_emul_mode mode = svm_cpu_mode(&svm->vmcb->save,
+						 vcpu->regs.rflags);
+	u8 bytes[VMRUN_EMUL_MAX_LEN];
+	unsigned int n;
+	int r;
+
+	n = svm_fetch_insn(vcpu, mode, bytes);
+	r = vmrun_mmio_begin(&svm->mmio, vcpu->run, &vcpu->regs, gpa, bytes, n,
+			     mode);
+	if (r) {
+		vmrun_mmio_report(vcpu->run, r, gpa, vcpu->regs.rip, bytes, n);
+		return 0;
+	}
+	svm->pending = SVM_PENDING_MMIO;
+	return 0;
 }
 
 static int svm_exit_npf(struct vmrun_vcpu *vcpu)
@@ -256,8 +311,9 @@ static int svm_exit_npf(struct vmrun_vcpu *vcpu)
 		return r;	/* the slot's memory is gone: KVM_RUN fails */
 	if (r == VMRUN_TDP_MAPPED)
 		return SVM_CONTINUE;
-	/* MMIO needs the instruction decoder (kernel/x86), not here yet. */
-	return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (svm->vmcb->control.exit_info_1 & X86_PF_INSTR)
+		return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	return svm_exit_mmio(vcpu, gpa);
 }
 
 /*
@@ -508,7 +564,8 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 	/* As api.rst says: finish the last exit first, then honour
 	 * immediate_exit, so user space can complete I/O without running.
 	 */
-	svm_complete_pending(vcpu);
+	if (!svm_complete_pending(vcpu))
+		return 0;	/* run->mmio: the write half of an RMW */
 	if (vmrun_immediate_exit(run)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		return -EINTR;

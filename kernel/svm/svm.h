@@ -35,6 +35,7 @@
 #include <vmrun/core.h>
 
 #include "../mmu/tdp.h"
+#include "../x86/mmio.h"
 
 struct svm_cpu {
 	struct page *hsave;		/* VM_HSAVE_PA: VMRUN's host state */
@@ -57,6 +58,7 @@ struct svm_vm {
 enum svm_pending {
 	SVM_PENDING_NONE,
 	SVM_PENDING_PIO_IN,		/* copy the data page into RAX */
+	SVM_PENDING_MMIO,		/* complete the instruction in mmio */
 };
 
 struct svm_vcpu {
@@ -78,6 +80,7 @@ struct svm_vcpu {
 
 	enum svm_pending pending;
 	u8 pio_size;
+	struct vmrun_mmio mmio;
 };
 
 static inline struct svm_vcpu *to_svm(struct vmrun_vcpu *vcpu)

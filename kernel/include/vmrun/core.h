@@ -95,6 +95,10 @@ struct vmrun_vcpu {
 const struct vmrun_memslot *vmrun_memslot_find(const struct vmrun_memslots *slots,
 					       u64 gfn);
 
+/* Guest RAM reads from the VM's own threads; returns the bytes copied. */
+unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
+			       unsigned long len);
+
 static inline struct vmrun_memslots *vmrun_memslots(struct vmrun_vm *vm)
 {
 	return srcu_dereference_check(vm->memslots, &vm->srcu,

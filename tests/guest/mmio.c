@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmio - a guest touches guest-physical addresses that no memory slot
+ * backs: every access must reach user space as KVM_EXIT_MMIO with the
+ * right address, length, direction and data, and reads must land in the
+ * guest's registers as the instruction says (zero/sign extension), with
+ * read-modify-write forms taking a read exit and then a write exit.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+#define MMIO_BASE	0xd0000000u
+
+#define MMIO_BODY							\
+	"mov $0xd0000000, %ebx\n"					\
+	"movb $0x12, (%ebx)\n"						\
+	"movw $0x3456, 2(%ebx)\n"					\
+	"movl $0x789abcde, 4(%ebx)\n"					\
+	"mov (%ebx), %eax\n out %eax, $0x80\n"				\
+	"movzbl 8(%ebx), %ecx\n mov %ecx, %eax\n out %eax, $0x81\n"	\
+	"movsbl 9(%ebx), %edx\n mov %edx, %eax\n out %eax, $0x82\n"	\
+	"orl $0x100, 0xc(%ebx)\n"					\
+	"andb $0x0f, 0x10(%ebx)\n"					\
+	"mov $0x55aa, %ax\n mov %ax, 0x14(%ebx)\n"			\
+	"hlt\n"
+
+GUEST_CODE(mmio32, ".code32", MMIO_BODY);
+
+static bool expect_mmio(struct guest_vm *g, uint64_t gpa, unsigned int len,
+			bool write, uint64_t data, const char *what)
+{
+	struct kvm_run *run = g->run;
+	uint64_t got = 0;
+	int r = guest_run(g);
+
+	if (r != KVM_EXIT_MMIO) {
+		tap_check(false, "%s: KVM_EXIT_MMIO", what);
+		tap_diag("  got %s", guest_exit_name(r));
+		if (r == KVM_EXIT_INTERNAL_ERROR)
+			tap_diag("  suberror %u data %llx %llx %llx %llx",
+				 run->internal.suberror,
+				 (unsigned long long)run->internal.data[0],
+				 (unsigned long long)run->internal.data[1],
+				 (unsigned long long)run->internal.data[2],
+				 (unsigned long long)run->internal.data[3]);
+		return false;
+	}
+	memcpy(&got, run->mmio.data, run->mmio.len <= 8 ? run->mmio.len : 8);
+	if (!tap_check(run->mmio.phys_addr == gpa && run->mmio.len == len &&
+		       !!run->mmio.is_write == write && (!write || got == data),
+		       "%s: %s of %u byte(s) at 0x%llx%s", what,
+		       write ? "write" : "read", len, (unsigned long long)gpa,
+		       write ? ", data as the instruction says" : "")) {
+		tap_diag("  got %s of %u at 0x%llx data 0x%llx",
+			 run->mmio.is_write ? "write" : "read", run->mmio.len,
+			 (unsigned long long)run->mmio.phys_addr,
+			 (unsigned long long)got);
+		return false;
+	}
+	return true;
+}
+
+static void answer(struct guest_vm *g, uint64_t v)
+{
+	memcpy(g->run->mmio.data, &v, sizeof(v));
+}
+
+int main(void)
+{
+	int sys_fd = guest_open_dev();
+	struct guest_vm g;
+	struct kvm_regs regs;
+	int r;
+
+	tap_plan(20);
+	if (!tap_check(guest_vm_create(&g, sys_fd) &&
+		       guest_load(&g, GUEST_PROT32, mmio32_start, mmio32_end),
+		       "32-bit guest set up"))
+		goto out;
+
+#define STEP(cond) do { if (!(cond)) goto out; } while (0)
+	STEP(expect_mmio(&g, MMIO_BASE, 1, true, 0x12, "movb imm"));
+	STEP(expect_mmio(&g, MMIO_BASE + 2, 2, true, 0x3456, "movw imm"));
+	STEP(expect_mmio(&g, MMIO_BASE + 4, 4, true, 0x789abcde, "movl imm"));
+	STEP(expect_mmio(&g, MMIO_BASE, 4, false, 0, "mov eax, [mmio]"));
+	answer(&g, 0x11223344);
+	STEP(guest_expect_io(&g, KVM_EXIT_IO_OUT, 0x80, 4, 0x11223344,
+			     "the 32-bit read reached EAX"));
+	STEP(expect_mmio(&g, MMIO_BASE + 8, 1, false, 0, "movzbl"));
+	answer(&g, 0xf0);
+	STEP(guest_expect_io(&g, KVM_EXIT_IO_OUT, 0x81, 4, 0xf0,
+			     "movzbl zero-extended the byte"));
+	STEP(expect_mmio(&g, MMIO_BASE + 9, 1, false, 0, "movsbl"));
+	answer(&g, 0x80);
+	STEP(guest_expect_io(&g, KVM_EXIT_IO_OUT, 0x82, 4, 0xffffff80,
+			     "movsbl sign-extended the byte"));
+	STEP(expect_mmio(&g, MMIO_BASE + 0xc, 4, false, 0, "orl: read half"));
+	answer(&g, 0x1);
+	STEP(expect_mmio(&g, MMIO_BASE + 0xc, 4, true, 0x101,
+			 "orl: write half carries old | 0x100"));
+	STEP(expect_mmio(&g, MMIO_BASE + 0x10, 1, false, 0, "andb: read half"));
+	answer(&g, 0xff);
+	STEP(expect_mmio(&g, MMIO_BASE + 0x10, 1, true, 0x0f,
+			 "andb: write half carries old & 0x0f"));
+	STEP(expect_mmio(&g, MMIO_BASE + 0x14, 2, true, 0x55aa, "mov ax"));
+
+	r = guest_run(&g);
+	if (tap_check(r == KVM_EXIT_HLT, "HLT after the MMIO sequence") &&
+	    !ioctl(g.vcpu_fd, KVM_GET_REGS, &regs)) {
+		tap_expect_eq(regs.rip, GUEST_CODE_GPA + (mmio32_end - mmio32_start),
+			      "RIP is past the HLT: every MMIO instruction was skipped exactly");
+		tap_expect_eq(regs.rbx, MMIO_BASE, "RBX untouched by the emulation");
+		tap_expect_eq(regs.rcx, 0xf0, "ECX holds the movzbl result");
+		tap_expect_eq(regs.rdx, 0xffffff80, "EDX holds the movsbl result");
+	} else {
+		tap_diag("  got %s", guest_exit_name(r));
+	}
+out:
+	guest_vm_destroy(&g);
+	close(sys_fd);
+	return tap_finish();
+}
