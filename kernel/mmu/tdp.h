@@ -29,7 +29,7 @@ struct vmrun_tdp_format {
 extern const struct vmrun_tdp_format vmrun_tdp_npt;
 
 struct vmrun_tdp {
-	struct mutex lock;
+	struct mutex lock;		/* the tables and the counts */
 	const struct vmrun_tdp_format *fmt;
 	u64 *root;		/* the PML4 */
 	unsigned long nr_tables;	/* for the leak counters */

@@ -58,8 +58,11 @@ void svm_flush_vm(void *arg)
 	unsigned long i;
 
 	atomic64_inc(&to_svm_vm(vm)->tlb_generation);
-	smp_mb();	/* pairs with svm_enter_exit(): it sees the new
-			 * generation, or we see it in the guest */
+	/*
+	 * Pairs with the barrier in svm_enter_exit(): the vCPU sees the new
+	 * generation, or we see it in the guest and kick it.
+	 */
+	smp_mb();
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		struct svm_vcpu *svm = to_svm(vcpu);
 

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every difference between the kernels vmrun supports (Debian bookworm's
- * 6.1 and bookworm-backports' 6.12) is bridged here and nowhere else.
+ * 6.1 and bookworm-backports' 6.12) is bridged here and nowhere else. The
+ * VMRUN_HAVE_* macros come from probes of the kernel headers in Kbuild:
+ * what the headers offer decides, not a version number.
  */
 #ifndef VMRUN_COMPAT_H
 #define VMRUN_COMPAT_H
 
 #include <linux/compiler.h>
-#include <linux/version.h>
 #include <linux/kvm.h>
 
 /*
@@ -15,7 +16,7 @@
  * renamed it for kernel code to make every reader think twice. Read it
  * once per KVM_RUN.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef VMRUN_HAVE_IMMEDIATE_EXIT_UNSAFE
 #define vmrun_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
 #else
 #define vmrun_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
