@@ -641,6 +641,10 @@ run_until() {
 	done
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" || true
+	echo "run_until: waited $((i / 10)) s; stdout:" >&2
+	cat -v out.txt >&2
+	echo "stderr:" >&2
+	cat err.txt >&2
 }
 
 seabios() {
@@ -652,7 +656,7 @@ seabios() {
 	require_kvm
 	seabios
 	printf '[vm]\nmemory = 64M\ncpus = 2\n[firmware]\npath = %s\n[device]\npath = /dev/kvm\n' $SEABIOS >c.ini
-	run_until "No bootable device." 90
+	run_until "No bootable device." 180
 	grep -qF "SeaBIOS (version" out.txt
 	grep -qF "No bootable device." out.txt
 }
@@ -666,7 +670,7 @@ seabios() {
 		$SEABIOS "$kernel" >c.ini
 	# The kernel's real-mode setup code prints this through the BIOS: the
 	# option ROM loaded it by fw_cfg DMA and jumped to it.
-	run_until "Probing EDD (edd=off to disable)... ok" 90
+	run_until "Probing EDD (edd=off to disable)... ok" 180
 	grep -qF "Booting from ROM..." out.txt
 	grep -qF "Probing EDD (edd=off to disable)... ok" out.txt
 }
