@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host-side unit tests of kernel/x86/emulate.c.
+ * Host-side unit tests of kernel/x86/emulate.c and kernel/x86/gwalk.c.
  *
  *   unit CORPUS-TABLE
  *
@@ -126,6 +126,8 @@ int main(int argc, char **argv)
 	suite("flags", &p, &f);
 	test_corpus(argv[1]);
 	suite("corpus", &p, &f);
+	test_gwalk();
+	suite("gwalk", &p, &f);
 	unit_summary(&p, &f);
 	printf("%u passed, %u failed\n", p, f);
 	return f ? 1 : 0;

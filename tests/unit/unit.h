@@ -28,6 +28,7 @@ void test_corpus(const char *table);
 void test_decode(void);
 void test_exec(void);
 void test_flags(void);
+void test_gwalk(void);
 
 /* Helpers shared by the suites. */
 const char *unit_op_name(unsigned int op);
