@@ -151,9 +151,14 @@ static u64 reserved_bits(const struct walk *w, unsigned int level, u64 entry)
 			return bit_range(21, (m < 40 ? m : 40) - 19);
 		return 0;
 	case VMRUN_GWALK_PAE:
-		/* a PDPTE has no R/W, U/S, PS or XD bit */
+		/*
+		 * A PDPTE has no R/W, U/S, PS or XD bit. The SDM reserves
+		 * 8:5 too, but AMD CPUs (and QEMU's SVM) set A and D, bits 5
+		 * and 6, in PDPTEs they used: a walker that only sees tables
+		 * the CPU already accepted must let them be, as KVM does.
+		 */
 		if (level == 3)
-			return bit_range(63, m) | bit_range(8, 5) |
+			return bit_range(63, m) | bit_range(8, 7) |
 			       bit_range(2, 1);
 		rsvd = bit_range(62, m);
 		break;

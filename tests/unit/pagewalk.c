@@ -512,9 +512,10 @@ static void test_pae(void)
 	put64(0x40038, 0x41000 | P | US);
 	want_pf("by hand: PDPTE bit 2 (U/S) reserved", 0xc0203abc, RD,
 		EC_P | EC_RSVD, 3);
-	put64(0x40038, 0x41000 | P | (1 << 5));
-	want_pf("by hand: PDPTE bit 5 reserved", 0xc0203abc, RD,
-		EC_P | EC_RSVD, 3);
+	/* AMD sets A and D (5, 6) in PDPTEs: seen in QEMU's SVM testbed. */
+	put64(0x40038, 0x41000 | P | (1 << 5) | (1 << 6));
+	want_gpa("by hand: PDPTE bits 5, 6 (AMD's A, D) allowed", 0xc0203abc,
+		 RD, 0x7abc, K4);
 	put64(0x40038, 0x41000 | P | PS);
 	want_pf("by hand: PDPTE bit 7 (PS) reserved", 0xc0203abc, RD,
 		EC_P | EC_RSVD, 3);
