@@ -120,6 +120,40 @@ unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
 }
 EXPORT_SYMBOL_GPL(vmrun_guest_read);
 
+/*
+ * Copies @buf into guest-physical memory through writable slots; the
+ * counterpart of vmrun_guest_read(), for what the hypervisor stores on the
+ * guest's behalf (string port input). Returns the bytes copied.
+ */
+unsigned long vmrun_guest_write(struct vmrun_vm *vm, u64 gpa, const void *buf,
+				unsigned long len)
+{
+	unsigned long done = 0;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (done < len) {
+		const struct vmrun_memslot *slot;
+		unsigned long chunk, hva;
+
+		slot = vmrun_memslot_find(vmrun_memslots(vm), gpa >> PAGE_SHIFT);
+		if (!slot || (slot->flags & KVM_MEM_READONLY))
+			break;
+		chunk = min_t(unsigned long, len - done,
+			      PAGE_SIZE - offset_in_page(gpa));
+		hva = slot->userspace_addr +
+		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		if (copy_to_user((void __user *)hva, buf + done, chunk))
+			break;
+		done += chunk;
+		gpa += chunk;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return done;
+}
+EXPORT_SYMBOL_GPL(vmrun_guest_write);
+
 static const struct vmrun_memslot *
 vmrun_memslot_by_id(const struct vmrun_memslots *slots, u16 id)
 {

@@ -196,6 +196,146 @@ static int svm_internal_error(struct vmrun_vcpu *vcpu, u32 suberror)
 	return 0;
 }
 
+static enum vmrun_emul_mode svm_cpu_mode(struct vmcb_save_area *s,
+					 u64 rflags)
+{
+	return vmrun_emul_cpu_mode(s->cr0 & X86_CR0_PE, rflags & X86_EFLAGS_VM,
+				   s->efer & EFER_LMA, s->cs.attrib & SVM_SELECTOR_L_MASK,
+				   s->cs.attrib & SVM_SELECTOR_DB_MASK);
+}
+
+static int svm_read_gpa(u64 gpa, void *buf, size_t len, void *vm)
+{
+	return vmrun_guest_read(vm, gpa, buf, len) == len ? 0 : -EFAULT;
+}
+
+/* The guest's paging state, for kernel/x86/gwalk.c. */
+static void svm_paging(struct svm_vcpu *svm, struct vmrun_gwalk_paging *pg)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	pg->cr0 = s->cr0;
+	pg->cr3 = s->cr3;
+	pg->cr4 = s->cr4;
+	pg->efer = s->efer;
+	/* The host's, until KVM_SET_CPUID2 gives the guest its own. */
+	pg->maxphyaddr = cpuid_eax(0x80000008) & 0xff;
+	pg->gbpages = boot_cpu_has(X86_FEATURE_GBPAGES);
+}
+
+/* Access bits of a data access at the vCPU's privilege level. */
+static unsigned int svm_access(struct vmrun_vcpu *vcpu)
+{
+	return (to_svm(vcpu)->vmcb->save.cpl == 3 ? VMRUN_GWALK_USER : 0) |
+	       (vcpu->regs.rflags & X86_EFLAGS_AC ? VMRUN_GWALK_AC : 0);
+}
+
+/*
+ * Fetches up to VMRUN_EMUL_MAX_LEN bytes at CS:RIP through the guest's
+ * page tables. QEMU's SVM has no decode assists, so the hypervisor reads
+ * the guest's instruction itself. Returns how many bytes it got.
+ */
+static unsigned int svm_fetch_insn(struct vmrun_vcpu *vcpu,
+				   enum vmrun_emul_mode mode, u8 *bytes)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmrun_gwalk_paging pg;
+	struct vmrun_gwalk_result res;
+	u64 linear = vcpu->regs.rip;
+
+	if (mode != VMRUN_EMUL_MODE64)
+		linear = (u32)(linear + svm->vmcb->save.cs.base);
+	svm_paging(svm, &pg);
+	vmrun_gwalk_read(&pg, linear, bytes, VMRUN_EMUL_MAX_LEN,
+			 VMRUN_GWALK_FETCH | svm_access(vcpu), svm_read_gpa,
+			 vcpu->vm, &res);
+	return res.copied;
+}
+
+static void svm_inject_fault(struct svm_vcpu *svm, int kind,
+			     const struct vmrun_gwalk_result *res)
+{
+	if (kind == VMRUN_GWALK_PF) {
+		svm->vmcb->save.cr2 = res->fault_la;
+		svm_inject(svm, PF_VECTOR, true);
+		svm->vmcb->control.event_inj_err = res->error_code;
+	} else {
+		svm_inject(svm, GP_VECTOR, true);
+	}
+}
+
+/*
+ * The segment of an OUTS: DS unless a prefix overrides it. Without decode
+ * assists the exit does not say, so the prefixes are read from the code.
+ */
+static u64 svm_outs_seg_base(struct vmrun_vcpu *vcpu, enum vmrun_emul_mode mode)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	const struct vmcb_seg *seg = &s->ds;
+	u8 bytes[VMRUN_EMUL_MAX_LEN];
+	unsigned int n, i;
+
+	n = svm_fetch_insn(vcpu, mode, bytes);
+	for (i = 0; i < n; i++) {
+		switch (bytes[i]) {
+		case 0x26: seg = &s->es; continue;
+		case 0x2e: seg = &s->cs; continue;
+		case 0x36: seg = &s->ss; continue;
+		case 0x3e: seg = &s->ds; continue;
+		case 0x64: seg = &s->fs; continue;
+		case 0x65: seg = &s->gs; continue;
+		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+			continue;
+		}
+		break;
+	}
+	/* In 64-bit mode only FS and GS have a base. */
+	if (mode == VMRUN_EMUL_MODE64 && seg != &s->fs && seg != &s->gs)
+		return 0;
+	return seg->base;
+}
+
+/* INS/OUTS, REP or not: kernel/x86/pio.c moves the data. */
+static int svm_exit_io_string(struct vmrun_vcpu *vcpu, u32 info,
+			      unsigned int size, bool in)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	enum vmrun_emul_mode mode = svm_cpu_mode(s, vcpu->regs.rflags);
+	struct vmrun_gwalk_result fault;
+	struct vmrun_pio_op op = {
+		.port = info >> 16,
+		.size = size,
+		.in = in,
+		.rep = info & SVM_IOIO_REP_MASK,
+		/* A16, A32, A64 are bits 7, 8, 9: 1, 2, 4 -> 2, 4, 8 bytes */
+		.addr_size = 2 * ((info & SVM_IOIO_ASIZE_MASK) >>
+				  SVM_IOIO_ASIZE_SHIFT),
+		.next_rip = svm->vmcb->control.exit_info_2,
+		.access = svm_access(vcpu),
+	};
+	int r;
+
+	op.seg_base = in ? (mode == VMRUN_EMUL_MODE64 ? 0 : s->es.base) :
+			   svm_outs_seg_base(vcpu, mode);
+	svm_paging(svm, &op.paging);
+
+	r = vmrun_pio_string_begin(&svm->pio_string, &op, &vcpu->regs,
+				   vcpu->run, page_address(vcpu->mmap_pages[1]),
+				   vcpu->vm, &fault);
+	if (r == 1)
+		return SVM_CONTINUE;	/* a zero count: nothing moved */
+	if (r == VMRUN_GWALK_PF || r == VMRUN_GWALK_GP) {
+		svm_inject_fault(svm, r, &fault);
+		return SVM_CONTINUE;
+	}
+	if (r < 0)
+		return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (in)
+		svm->pending = SVM_PENDING_PIO_STRING_IN;
+	return 0;
+}
+
 static int svm_exit_io(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -204,8 +344,8 @@ static int svm_exit_io(struct vmrun_vcpu *vcpu)
 	bool in = info & SVM_IOIO_TYPE_MASK;
 	struct kvm_run *run = vcpu->run;
 
-	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
-		return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (info & SVM_IOIO_STR_MASK)
+		return svm_exit_io_string(vcpu, info, size, in);
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -237,6 +377,10 @@ static bool svm_complete_pending(struct vmrun_vcpu *vcpu)
 	if (svm->pending == SVM_PENDING_MMIO) {
 		if (!vmrun_mmio_complete(&svm->mmio, vcpu->run, &vcpu->regs))
 			return false;
+	} else if (svm->pending == SVM_PENDING_PIO_STRING_IN) {
+		vmrun_pio_string_complete(&svm->pio_string, &vcpu->regs,
+					  page_address(vcpu->mmap_pages[1]),
+					  vcpu->vm);
 	} else if (svm->pending == SVM_PENDING_PIO_IN) {
 		memcpy(&data, page_address(vcpu->mmap_pages[1]), svm->pio_size);
 		switch (svm->pio_size) {
@@ -253,33 +397,6 @@ static bool svm_complete_pending(struct vmrun_vcpu *vcpu)
 	}
 	svm->pending = SVM_PENDING_NONE;
 	return true;
-}
-
-static enum vmrun_emul_mode svm_cpu_mode(struct vmcb_save_area *s,
-					 u64 rflags)
-{
-	return vmrun_emul_cpu_mode(s->cr0 & X86_CR0_PE, rflags & X86_EFLAGS_VM,
-				   s->efer & EFER_LMA, s->cs.attrib & SVM_SELECTOR_L_MASK,
-				   s->cs.attrib & SVM_SELECTOR_DB_MASK);
-}
-
-/*
- * Fetches up to VMRUN_EMUL_MAX_LEN bytes at CS:RIP. QEMU's SVM has no
- * decode assists, so the hypervisor reads the guest's instruction itself.
- * Returns how many bytes it got; 0 if the code is not in guest RAM.
- */
-static unsigned int svm_fetch_insn(struct vmrun_vcpu *vcpu,
-				   enum vmrun_emul_mode mode, u8 *bytes)
-{
-	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
-	u64 linear = vcpu->regs.rip;
-
-	if (mode != VMRUN_EMUL_MODE64)
-		linear = (u32)(linear + s->cs.base);
-	/* Guest page tables need the guest walker (kernel/x86/gwalk.c). */
-	if (s->cr0 & X86_CR0_PG)
-		return 0;
-	return vmrun_guest_read(vcpu->vm, linear, bytes, VMRUN_EMUL_MAX_LEN);
 }
 
 static int svm_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)

@@ -36,6 +36,7 @@
 
 #include "../mmu/tdp.h"
 #include "../x86/mmio.h"
+#include "../x86/pio.h"
 
 struct svm_cpu {
 	struct page *hsave;		/* VM_HSAVE_PA: VMRUN's host state */
@@ -59,6 +60,7 @@ enum svm_pending {
 	SVM_PENDING_NONE,
 	SVM_PENDING_PIO_IN,		/* copy the data page into RAX */
 	SVM_PENDING_MMIO,		/* complete the instruction in mmio */
+	SVM_PENDING_PIO_STRING_IN,	/* store an INS's data in the guest */
 };
 
 struct svm_vcpu {
@@ -81,6 +83,7 @@ struct svm_vcpu {
 	enum svm_pending pending;
 	u8 pio_size;
 	struct vmrun_mmio mmio;
+	struct vmrun_pio_string pio_string;
 };
 
 static inline struct svm_vcpu *to_svm(struct vmrun_vcpu *vcpu)

@@ -13,7 +13,12 @@
 
 #include "guest.h"
 
-#define GDT_GPA		(GUEST_PT_GPA + 0x4000)
+/* Page tables at GUEST_PT_GPA: PML4, PDPT, four PDs, the PAE PDPT; GDT. */
+#define PML4_GPA	(GUEST_PT_GPA + 0x0000)
+#define PDPT_GPA	(GUEST_PT_GPA + 0x1000)
+#define PD_GPA(i)	(GUEST_PT_GPA + 0x2000 + (i) * 0x1000)
+#define PAE_PDPT_GPA	(GUEST_PT_GPA + 0x6000)
+#define GDT_GPA		(GUEST_PT_GPA + 0x7000)
 #define SEL_CODE32	0x08
 #define SEL_DATA	0x10
 #define SEL_CODE64	0x18
@@ -125,21 +130,25 @@ static void seg_real(struct kvm_segment *s, uint8_t type)
 	s->s = 1;
 }
 
-/* Identity maps for paged modes: 2 MiB pages over the first GiB. */
+/* Identity maps for paged modes: 2 MiB pages over the first 4 GiB. */
 static void guest_build_tables(struct guest_vm *g)
 {
-	uint64_t *pml4 = (uint64_t *)(g->mem + GUEST_PT_GPA);
-	uint64_t *pdpt = (uint64_t *)(g->mem + GUEST_PT_GPA + 0x1000);
-	uint64_t *pd = (uint64_t *)(g->mem + GUEST_PT_GPA + 0x2000);
-	uint64_t *pae_pdpt = (uint64_t *)(g->mem + GUEST_PT_GPA + 0x3000);
+	uint64_t *pml4 = (uint64_t *)(g->mem + PML4_GPA);
+	uint64_t *pdpt = (uint64_t *)(g->mem + PDPT_GPA);
+	uint64_t *pae_pdpt = (uint64_t *)(g->mem + PAE_PDPT_GPA);
 	uint64_t *gdt = (uint64_t *)(g->mem + GDT_GPA);
-	int i;
+	int i, j;
 
-	for (i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
-	pdpt[0] = (GUEST_PT_GPA + 0x2000) | PTE_P | PTE_RW;
-	pml4[0] = (GUEST_PT_GPA + 0x1000) | PTE_P | PTE_RW;
-	pae_pdpt[0] = (GUEST_PT_GPA + 0x2000) | PTE_P;	/* RW is reserved */
+	for (i = 0; i < 4; i++) {
+		uint64_t *pd = (uint64_t *)(g->mem + PD_GPA(i));
+
+		for (j = 0; j < 512; j++)
+			pd[j] = (((uint64_t)i << 30) | ((uint64_t)j << 21)) |
+				PTE_P | PTE_RW | PTE_PS;
+		pdpt[i] = PD_GPA(i) | PTE_P | PTE_RW;
+		pae_pdpt[i] = PD_GPA(i) | PTE_P;	/* RW is reserved */
+	}
+	pml4[0] = PDPT_GPA | PTE_P | PTE_RW;
 
 	gdt[0] = 0;
 	gdt[SEL_CODE32 / 8] = 0x00cf9b000000ffffULL;
@@ -195,11 +204,11 @@ bool guest_load(struct guest_vm *g, enum guest_mode mode,
 		if (mode == GUEST_PAE32) {
 			sregs.cr0 |= 0x80000000;	/* PG */
 			sregs.cr4 = 0x20;		/* PAE */
-			sregs.cr3 = GUEST_PT_GPA + 0x3000;
+			sregs.cr3 = PAE_PDPT_GPA;
 		} else if (mode == GUEST_LONG64) {
 			sregs.cr0 |= 0x80000000;
 			sregs.cr4 = 0x20;
-			sregs.cr3 = GUEST_PT_GPA;
+			sregs.cr3 = PML4_GPA;
 			sregs.efer = 0x500;		/* LME, LMA */
 		}
 		break;

@@ -28,8 +28,8 @@
 enum guest_mode {
 	GUEST_REAL,	/* 16-bit real mode, CS base 0 */
 	GUEST_PROT32,	/* flat 32-bit protected mode, no paging */
-	GUEST_PAE32,	/* flat 32-bit protected mode, PAE paging (identity) */
-	GUEST_LONG64,	/* 64-bit long mode, identity-mapped first 1 GiB */
+	GUEST_PAE32,	/* flat 32-bit protected mode, PAE paging, 4 GiB identity */
+	GUEST_LONG64,	/* 64-bit long mode, first 4 GiB identity-mapped */
 };
 
 struct guest_vm {

@@ -29,6 +29,7 @@
 	"hlt\n"
 
 GUEST_CODE(mmio32, ".code32", MMIO_BODY);
+GUEST_CODE(mmio64, ".code64", MMIO_BODY);
 
 static bool expect_mmio(struct guest_vm *g, uint64_t gpa, unsigned int len,
 			bool write, uint64_t data, const char *what)
@@ -69,58 +70,77 @@ static void answer(struct guest_vm *g, uint64_t v)
 	memcpy(g->run->mmio.data, &v, sizeof(v));
 }
 
-int main(void)
+/* 20 results per mode. */
+static void test_mmio(int sys_fd, const char *name, enum guest_mode mode,
+		      const uint8_t *start, const uint8_t *end)
 {
-	int sys_fd = guest_open_dev();
 	struct guest_vm g;
 	struct kvm_regs regs;
+	char what[96];
 	int r;
 
-	tap_plan(20);
 	if (!tap_check(guest_vm_create(&g, sys_fd) &&
-		       guest_load(&g, GUEST_PROT32, mmio32_start, mmio32_end),
-		       "32-bit guest set up"))
+		       guest_load(&g, mode, start, end),
+		       "%s: guest set up", name))
 		goto out;
 
-#define STEP(cond) do { if (!(cond)) goto out; } while (0)
-	STEP(expect_mmio(&g, MMIO_BASE, 1, true, 0x12, "movb imm"));
-	STEP(expect_mmio(&g, MMIO_BASE + 2, 2, true, 0x3456, "movw imm"));
-	STEP(expect_mmio(&g, MMIO_BASE + 4, 4, true, 0x789abcde, "movl imm"));
-	STEP(expect_mmio(&g, MMIO_BASE, 4, false, 0, "mov eax, [mmio]"));
+#define MMIO(gpa, len, write, data, step)				\
+	do {								\
+		snprintf(what, sizeof(what), "%s: %s", name, step);	\
+		if (!expect_mmio(&g, gpa, len, write, data, what))	\
+			goto out;					\
+	} while (0)
+#define IO(port, data, step)						\
+	do {								\
+		snprintf(what, sizeof(what), "%s: %s", name, step);	\
+		if (!guest_expect_io(&g, KVM_EXIT_IO_OUT, port, 4, data, what)) \
+			goto out;					\
+	} while (0)
+
+	MMIO(MMIO_BASE, 1, true, 0x12, "movb imm");
+	MMIO(MMIO_BASE + 2, 2, true, 0x3456, "movw imm");
+	MMIO(MMIO_BASE + 4, 4, true, 0x789abcde, "movl imm");
+	MMIO(MMIO_BASE, 4, false, 0, "mov eax, [mmio]");
 	answer(&g, 0x11223344);
-	STEP(guest_expect_io(&g, KVM_EXIT_IO_OUT, 0x80, 4, 0x11223344,
-			     "the 32-bit read reached EAX"));
-	STEP(expect_mmio(&g, MMIO_BASE + 8, 1, false, 0, "movzbl"));
+	IO(0x80, 0x11223344, "the 32-bit read reached EAX");
+	MMIO(MMIO_BASE + 8, 1, false, 0, "movzbl");
 	answer(&g, 0xf0);
-	STEP(guest_expect_io(&g, KVM_EXIT_IO_OUT, 0x81, 4, 0xf0,
-			     "movzbl zero-extended the byte"));
-	STEP(expect_mmio(&g, MMIO_BASE + 9, 1, false, 0, "movsbl"));
+	IO(0x81, 0xf0, "movzbl zero-extended the byte");
+	MMIO(MMIO_BASE + 9, 1, false, 0, "movsbl");
 	answer(&g, 0x80);
-	STEP(guest_expect_io(&g, KVM_EXIT_IO_OUT, 0x82, 4, 0xffffff80,
-			     "movsbl sign-extended the byte"));
-	STEP(expect_mmio(&g, MMIO_BASE + 0xc, 4, false, 0, "orl: read half"));
+	IO(0x82, 0xffffff80, "movsbl sign-extended the byte");
+	MMIO(MMIO_BASE + 0xc, 4, false, 0, "orl: read half");
 	answer(&g, 0x1);
-	STEP(expect_mmio(&g, MMIO_BASE + 0xc, 4, true, 0x101,
-			 "orl: write half carries old | 0x100"));
-	STEP(expect_mmio(&g, MMIO_BASE + 0x10, 1, false, 0, "andb: read half"));
+	MMIO(MMIO_BASE + 0xc, 4, true, 0x101, "orl: write half carries old | 0x100");
+	MMIO(MMIO_BASE + 0x10, 1, false, 0, "andb: read half");
 	answer(&g, 0xff);
-	STEP(expect_mmio(&g, MMIO_BASE + 0x10, 1, true, 0x0f,
-			 "andb: write half carries old & 0x0f"));
-	STEP(expect_mmio(&g, MMIO_BASE + 0x14, 2, true, 0x55aa, "mov ax"));
+	MMIO(MMIO_BASE + 0x10, 1, true, 0x0f, "andb: write half carries old & 0x0f");
+	MMIO(MMIO_BASE + 0x14, 2, true, 0x55aa, "mov ax");
 
 	r = guest_run(&g);
-	if (tap_check(r == KVM_EXIT_HLT, "HLT after the MMIO sequence") &&
+	if (tap_check(r == KVM_EXIT_HLT, "%s: HLT after the MMIO sequence", name) &&
 	    !ioctl(g.vcpu_fd, KVM_GET_REGS, &regs)) {
-		tap_expect_eq(regs.rip, GUEST_CODE_GPA + (mmio32_end - mmio32_start),
-			      "RIP is past the HLT: every MMIO instruction was skipped exactly");
-		tap_expect_eq(regs.rbx, MMIO_BASE, "RBX untouched by the emulation");
-		tap_expect_eq(regs.rcx, 0xf0, "ECX holds the movzbl result");
-		tap_expect_eq(regs.rdx, 0xffffff80, "EDX holds the movsbl result");
+		tap_expect_eq(regs.rip, guest_code_rip(mode) + (end - start),
+			      "%s: RIP is past the HLT: every MMIO instruction was skipped exactly",
+			      name);
+		tap_expect_eq(regs.rbx, MMIO_BASE, "%s: RBX untouched by the emulation", name);
+		tap_expect_eq(regs.rcx, 0xf0, "%s: ECX holds the movzbl result", name);
+		tap_expect_eq(regs.rdx, 0xffffff80, "%s: EDX holds the movsbl result", name);
 	} else {
 		tap_diag("  got %s", guest_exit_name(r));
 	}
 out:
 	guest_vm_destroy(&g);
+}
+
+int main(void)
+{
+	int sys_fd = guest_open_dev();
+
+	tap_plan(3 * 20);
+	test_mmio(sys_fd, "32-bit", GUEST_PROT32, mmio32_start, mmio32_end);
+	test_mmio(sys_fd, "32-bit PAE paging", GUEST_PAE32, mmio32_start, mmio32_end);
+	test_mmio(sys_fd, "64-bit long mode", GUEST_LONG64, mmio64_start, mmio64_end);
 	close(sys_fd);
 	return tap_finish();
 }

@@ -169,9 +169,10 @@ int main(void)
 {
 	int sys_fd = guest_open_dev();
 
-	tap_plan(3 * 17 + 3);	/* 17 per mode */
+	tap_plan(4 * 17 + 3);	/* 17 per mode */
 	test_io(sys_fd, "real mode", GUEST_REAL, io16_start, io16_end);
 	test_io(sys_fd, "32-bit protected mode", GUEST_PROT32, io32_start, io32_end);
+	test_io(sys_fd, "32-bit PAE paging", GUEST_PAE32, io32_start, io32_end);
 	test_io(sys_fd, "64-bit long mode", GUEST_LONG64, io64_start, io64_end);
 	test_triple_fault(sys_fd);
 	test_signal(sys_fd);

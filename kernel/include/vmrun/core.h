@@ -95,9 +95,11 @@ struct vmrun_vcpu {
 const struct vmrun_memslot *vmrun_memslot_find(const struct vmrun_memslots *slots,
 					       u64 gfn);
 
-/* Guest RAM reads from the VM's own threads; returns the bytes copied. */
+/* Guest RAM access from the VM's own threads; return the bytes copied. */
 unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
 			       unsigned long len);
+unsigned long vmrun_guest_write(struct vmrun_vm *vm, u64 gpa, const void *buf,
+				unsigned long len);
 
 static inline struct vmrun_memslots *vmrun_memslots(struct vmrun_vm *vm)
 {
