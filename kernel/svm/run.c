@@ -264,35 +264,72 @@ static void svm_inject_fault(struct svm_vcpu *svm, int kind,
 	}
 }
 
-/*
- * The segment of an OUTS: DS unless a prefix overrides it. Without decode
- * assists the exit does not say, so the prefixes are read from the code.
- */
-static u64 svm_outs_seg_base(struct vmrun_vcpu *vcpu, enum vmrun_emul_mode mode)
+/* The segment a segment-override prefix byte names, or NULL. */
+static const struct vmcb_seg *svm_seg_override(const struct vmcb_save_area *s,
+					       u8 prefix)
 {
-	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
-	const struct vmcb_seg *seg = &s->ds;
+	switch (prefix) {
+	case 0x26:
+		return &s->es;
+	case 0x2e:
+		return &s->cs;
+	case 0x36:
+		return &s->ss;
+	case 0x3e:
+		return &s->ds;
+	case 0x64:
+		return &s->fs;
+	case 0x65:
+		return &s->gs;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * What the prefixes of a string port instruction change: the segment of an
+ * OUTS (DS unless overridden) and the address size (0x67). The exit has
+ * fields for both, but only with decode assists for the segment, and
+ * QEMU's SVM leaves the address size clear: read them from the code.
+ */
+static void svm_string_prefixes(struct vmrun_vcpu *vcpu,
+				enum vmrun_emul_mode mode, u64 *seg_base,
+				u8 *addr_size)
+{
+	const struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	const struct vmcb_seg *seg = &s->ds, *over;
 	u8 bytes[VMRUN_EMUL_MAX_LEN];
+	bool addr_override = false;
 	unsigned int n, i;
 
 	n = svm_fetch_insn(vcpu, mode, bytes);
 	for (i = 0; i < n; i++) {
-		switch (bytes[i]) {
-		case 0x26: seg = &s->es; continue;
-		case 0x2e: seg = &s->cs; continue;
-		case 0x36: seg = &s->ss; continue;
-		case 0x3e: seg = &s->ds; continue;
-		case 0x64: seg = &s->fs; continue;
-		case 0x65: seg = &s->gs; continue;
-		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-			continue;
-		}
-		break;
+		over = svm_seg_override(s, bytes[i]);
+		if (over)
+			seg = over;
+		else if (bytes[i] == 0x67)
+			addr_override = true;
+		else if (bytes[i] != 0x66 && bytes[i] != 0xf0 &&
+			 bytes[i] != 0xf2 && bytes[i] != 0xf3)
+			break;	/* the opcode, or REX before it */
 	}
 	/* In 64-bit mode only FS and GS have a base. */
 	if (mode == VMRUN_EMUL_MODE64 && seg != &s->fs && seg != &s->gs)
-		return 0;
-	return seg->base;
+		*seg_base = 0;
+	else
+		*seg_base = seg->base;
+
+	switch (mode) {
+	case VMRUN_EMUL_MODE16:
+		*addr_size = addr_override ? 4 : 2;
+		break;
+	case VMRUN_EMUL_MODE32:
+		*addr_size = addr_override ? 2 : 4;
+		break;
+	default:
+		*addr_size = addr_override ? 4 : 8;
+		break;
+	}
 }
 
 /* INS/OUTS, REP or not: kernel/x86/pio.c moves the data. */
@@ -308,16 +345,14 @@ static int svm_exit_io_string(struct vmrun_vcpu *vcpu, u32 info,
 		.size = size,
 		.in = in,
 		.rep = info & SVM_IOIO_REP_MASK,
-		/* A16, A32, A64 are bits 7, 8, 9: 1, 2, 4 -> 2, 4, 8 bytes */
-		.addr_size = 2 * ((info & SVM_IOIO_ASIZE_MASK) >>
-				  SVM_IOIO_ASIZE_SHIFT),
 		.next_rip = svm->vmcb->control.exit_info_2,
 		.access = svm_access(vcpu),
 	};
 	int r;
 
-	op.seg_base = in ? (mode == VMRUN_EMUL_MODE64 ? 0 : s->es.base) :
-			   svm_outs_seg_base(vcpu, mode);
+	svm_string_prefixes(vcpu, mode, &op.seg_base, &op.addr_size);
+	if (in)		/* INS writes ES:rDI; no override applies */
+		op.seg_base = mode == VMRUN_EMUL_MODE64 ? 0 : s->es.base;
 	svm_paging(svm, &op.paging);
 
 	r = vmrun_pio_string_begin(&svm->pio_string, &op, &vcpu->regs,
