@@ -38,6 +38,15 @@ int abi_open_dev(void)
 	tap_skip_all("cannot open %s: %s", abi.dev, strerror(errno));
 }
 
+int abi_hold_vm(int sysfd)
+{
+	int fd = abi_create_vm(sysfd);
+
+	if (fd < 0)
+		tap_diag("holding VM: KVM_CREATE_VM failed: %s", strerror(errno));
+	return fd;
+}
+
 long abi_cap(int fd, long cap)
 {
 	return ioctl(fd, KVM_CHECK_EXTENSION, cap);

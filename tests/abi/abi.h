@@ -55,6 +55,17 @@ void abi_init(void);
  */
 int abi_open_dev(void);
 
+/*
+ * Create a VM that stays open for the whole run (the fd is simply never
+ * closed).  Stock KVM switches virtualization on for every CPU when the first
+ * VM is created and off again when the last one goes (6.1 kvm_main.c
+ * hardware_enable_all()/hardware_disable_all() on kvm_usage_count); under
+ * QEMU TCG (the svm testbed) that cross-CPU round occasionally wedges the
+ * guest after some tens of cycles.  Holding one VM makes it happen once per
+ * binary instead of once per created VM.  Returns the fd or -1.
+ */
+int abi_hold_vm(int sysfd);
+
 /* KVM_CHECK_EXTENSION on fd; the raw ioctl result. */
 long abi_cap(int fd, long cap);
 

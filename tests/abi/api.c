@@ -105,6 +105,7 @@ int main(void)
 	abi_init();
 	sysfd = abi_open_dev();
 	tap_plan(NR_TESTS);
+	abi_hold_vm(sysfd);
 	tap_diag("device %s, arch %s, %s run", abi.dev, ABI_ARCH,
 		 abi.ref ? "reference (stock KVM)" : "vmrun");
 

@@ -279,6 +279,7 @@ int main(void)
 	ps = page_size();
 	sysfd = abi_open_dev();
 	tap_plan(NR_TESTS);
+	abi_hold_vm(sysfd);
 	host = setup_memory();	/* no mmap() after this point */
 
 	vm = TAP_CALL(abi_create_vm(sysfd));

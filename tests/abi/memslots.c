@@ -99,6 +99,7 @@ int main(void)
 	P = page_size();
 	sysfd = abi_open_dev();
 	tap_plan(NR_TESTS);
+	abi_hold_vm(sysfd);
 
 	host = mmap(NULL, HOST_PAGES * P, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -672,6 +672,7 @@ int main(void)
 	ps = page_size();
 	sysfd = abi_open_dev();
 	tap_plan(NR_TESTS);
+	abi_hold_vm(sysfd);
 	have_check_vm = abi_cap(sysfd, KVM_CAP_CHECK_EXTENSION_VM) > 0;
 	mmap_size = ioctl(sysfd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (long)ps)
