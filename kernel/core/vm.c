@@ -88,6 +88,12 @@ static long vmrun_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_CHECK_EXTENSION:
 		return vmrun_check_extension(vm, arg);
 	default:
+		if (vm->ops->vm_ioctl) {
+			long r = vm->ops->vm_ioctl(vm, ioctl, arg);
+
+			if (r != -ENOIOCTLCMD)
+				return r;
+		}
 		return VMRUN_UNKNOWN_VM_IOCTL;
 	}
 }

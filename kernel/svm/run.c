@@ -658,6 +658,10 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		/* The machine check was the host's: let its handler see it. */
 		asm volatile("int $0x12");
 		return SVM_CONTINUE;
+	case SVM_EXIT_VINTR:
+		return svm_exit_vintr(vcpu);
+	case SVM_EXIT_IRET:
+		return svm_exit_iret(vcpu);
 	case SVM_EXIT_HLT:
 		svm_skip(vcpu, 1);
 		run->exit_reason = KVM_EXIT_HLT;
@@ -719,10 +723,13 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 	/* As api.rst says: finish the last exit first, then honour
 	 * immediate_exit, so user space can complete I/O without running.
 	 */
-	if (!svm_complete_pending(vcpu))
+	if (!svm_complete_pending(vcpu)) {
+		svm_report_events(vcpu);
 		return 0;	/* run->mmio: the write half of an RMW */
+	}
 	if (vmrun_immediate_exit(run)) {
 		run->exit_reason = KVM_EXIT_INTR;
+		svm_report_events(vcpu);
 		return -EINTR;
 	}
 
@@ -734,9 +741,11 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		svm_prepare_events(vcpu);
 		svm_enter_exit(vcpu);
 		r = svm_handle_exit(vcpu);
 	} while (r == SVM_CONTINUE);
 	fpu_swap_kvm_fpstate(&svm->fpu, false);
+	svm_report_events(vcpu);
 	return r;
 }

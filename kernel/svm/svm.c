@@ -18,6 +18,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/syscore_ops.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/reboot.h>
@@ -239,6 +240,7 @@ static int svm_vcpu_init(struct vmrun_vcpu *vcpu)
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = page_to_phys(page);
 	svm->cpu = -1;
+	svm->irq_pending = -1;
 	vcpu->priv = svm;
 	svm_vmcb_reset(vcpu);
 	return 0;
@@ -269,6 +271,43 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 		return svm_get_sregs(vcpu, argp);
 	case KVM_SET_SREGS:
 		return svm_set_sregs(vcpu, argp);
+	case KVM_INTERRUPT:
+		return svm_ioctl_interrupt(vcpu, argp);
+	case KVM_NMI:
+		return svm_ioctl_nmi(vcpu);
+	case KVM_GET_VCPU_EVENTS:
+		return svm_get_vcpu_events(vcpu, argp);
+	case KVM_SET_VCPU_EVENTS:
+		return svm_set_vcpu_events(vcpu, argp);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+/*
+ * The addresses VT-x needs for real-mode support. SVM runs real mode as it
+ * is, so it only checks them as KVM does, for clients that always set them.
+ */
+static long svm_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
+			 unsigned long arg)
+{
+	u64 addr;
+	long r;
+
+	switch (ioctl) {
+	case KVM_SET_TSS_ADDR:
+		/* Three pages below 4 GiB. */
+		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		mutex_lock(&vm->lock);
+		if (vm->nr_vcpus)
+			r = -EINVAL;	/* only before the first vCPU */
+		else if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
+			r = -EFAULT;
+		else
+			r = 0;
+		mutex_unlock(&vm->lock);
+		return r;
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -278,6 +317,11 @@ static long svm_check_extension(struct vmrun_vm *vm, long cap)
 {
 	switch (cap) {
 	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
 		return 1;
 	default:
 		return 0;
@@ -294,6 +338,7 @@ static const struct vmrun_backend_ops svm_ops = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_ioctl = svm_vcpu_ioctl,
+	.vm_ioctl = svm_vm_ioctl,
 	.memslot_removed = svm_memslot_removed,
 };
 

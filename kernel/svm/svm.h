@@ -80,6 +80,13 @@ struct svm_vcpu {
 	u64 apic_base;
 	u64 tsc_aux;
 
+	/* Events for a user-space interrupt controller (events.c). */
+	int irq_pending;		/* vector from KVM_INTERRUPT, or -1 */
+	u8 nmi_pending;
+	bool nmi_masked;		/* an NMI handler is running */
+	bool awaiting_iret;		/* its IRET was seen at iret_rip */
+	u64 iret_rip;
+
 	enum svm_pending pending;
 	u8 pio_size;
 	struct vmrun_mmio mmio;
@@ -108,6 +115,16 @@ struct svm_cpu *svm_this_cpu(void);
 void svm_vmcb_reset(struct vmrun_vcpu *vcpu);
 long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
+
+/* events.c */
+void svm_prepare_events(struct vmrun_vcpu *vcpu);
+void svm_report_events(struct vmrun_vcpu *vcpu);
+int svm_exit_vintr(struct vmrun_vcpu *vcpu);
+int svm_exit_iret(struct vmrun_vcpu *vcpu);
+long svm_ioctl_interrupt(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_ioctl_nmi(struct vmrun_vcpu *vcpu);
+long svm_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_set_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
 
 /* run.c */
 int svm_vcpu_run(struct vmrun_vcpu *vcpu);

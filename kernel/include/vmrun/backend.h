@@ -41,6 +41,10 @@ struct vmrun_backend_ops {
 	long (*vcpu_ioctl)(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg);
 
+	/* VM ioctls the core does not answer itself; -ENOIOCTLCMD likewise. */
+	long (*vm_ioctl)(struct vmrun_vm *vm, unsigned int ioctl,
+			 unsigned long arg);
+
 	/*
 	 * A slot was deleted or moved: nothing may map its old range any
 	 * more. Called under vm->slots_lock once no SRCU reader can still

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Events for a user-space interrupt controller: KVM_INTERRUPT, KVM_NMI,
+ * interrupt windows, and KVM_GET/SET_VCPU_EVENTS.
+ *
+ * As in KVM, user space is trusted to call KVM_INTERRUPT only when the last
+ * exit said ready_for_interrupt_injection; the vector goes into EVENTINJ at
+ * the next entry. To learn when the guest can take one, user space sets
+ * run->request_interrupt_window: the backend then asks for a virtual
+ * interrupt (V_IRQ) with the VINTR intercept, which exits as soon as the
+ * guest could take it, and KVM_RUN returns KVM_EXIT_IRQ_WINDOW_OPEN.
+ *
+ * NMIs are blocked from their delivery until the guest's IRET completes:
+ * the IRET intercept marks the IRET, and the NMI window opens once RIP has
+ * moved past it.
+ */
+#include <linux/uaccess.h>
+#include <asm/traps.h>
+#include <vmrun/core.h>
+
+#include "svm.h"
+
+static void svm_intercept(struct svm_vcpu *svm, unsigned int bit, bool on)
+{
+	u32 *word = &svm->vmcb->control.intercepts[bit / 32];
+
+	if (on)
+		*word |= BIT(bit % 32);
+	else
+		*word &= ~BIT(bit % 32);
+}
+
+static bool svm_event_queued(struct svm_vcpu *svm)
+{
+	return svm->vmcb->control.event_inj & SVM_EVTINJ_VALID;
+}
+
+/* Could the guest take an external interrupt at its next instruction? */
+static bool svm_interruptible(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	return (vcpu->regs.rflags & X86_EFLAGS_IF) &&
+	       !(svm->vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+	       !svm_event_queued(svm);
+}
+
+/* Before each entry: queue what is pending, arm the windows needed. */
+void svm_prepare_events(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	bool want_window = READ_ONCE(vcpu->run->request_interrupt_window);
+
+	if (svm->awaiting_iret && vcpu->regs.rip != svm->iret_rip) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
+
+	if (!svm_event_queued(svm)) {
+		if (svm->nmi_pending && !svm->nmi_masked) {
+			c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI |
+				       SVM_EVTINJ_VALID;
+			svm->nmi_pending--;
+			svm->nmi_masked = true;
+			svm_intercept(svm, INTERCEPT_IRET, true);
+		} else if (svm->irq_pending >= 0) {
+			c->event_inj = svm->irq_pending | SVM_EVTINJ_TYPE_INTR |
+				       SVM_EVTINJ_VALID;
+			svm->irq_pending = -1;
+		}
+	}
+
+	/* A virtual interrupt of top priority: taken, i.e. the VINTR exit,
+	 * as soon as the guest has interrupts enabled.
+	 */
+	if (want_window) {
+		c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
+		svm_intercept(svm, INTERCEPT_VINTR, true);
+	}
+}
+
+/* SVM_EXIT_VINTR: the guest can take an interrupt now. */
+int svm_exit_vintr(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->control.int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	svm_intercept(svm, INTERCEPT_VINTR, false);
+	if (READ_ONCE(vcpu->run->request_interrupt_window) &&
+	    svm_interruptible(vcpu)) {
+		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+	return 1;
+}
+
+/* SVM_EXIT_IRET: the NMI handler is returning (the IRET has not run). */
+int svm_exit_iret(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm_intercept(svm, INTERCEPT_IRET, false);
+	svm->awaiting_iret = true;
+	svm->iret_rip = vcpu->regs.rip;
+	return 1;
+}
+
+/* The interrupt state every exit to user space reports. */
+void svm_report_events(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = svm_interruptible(vcpu) &&
+					     svm->irq_pending < 0;
+	run->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
+	run->apic_base = svm->apic_base;
+}
+
+long svm_ioctl_interrupt(struct vmrun_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq >= 256)
+		return -EINVAL;
+	to_svm(vcpu)->irq_pending = irq.irq;
+	return 0;
+}
+
+long svm_ioctl_nmi(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	/* One NMI can be latched while another is in service, as on x86. */
+	if (svm->nmi_pending < 2)
+		svm->nmi_pending++;
+	return 0;
+}
+
+long svm_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u32 inj = svm->vmcb->control.event_inj;
+	u32 type = inj & SVM_EVTINJ_TYPE_MASK;
+	struct kvm_vcpu_events ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (inj & SVM_EVTINJ_VALID) {
+		if (type == SVM_EVTINJ_TYPE_EXEPT) {
+			ev.exception.injected = 1;
+			ev.exception.nr = inj & SVM_EVTINJ_VEC_MASK;
+			ev.exception.has_error_code = !!(inj & SVM_EVTINJ_VALID_ERR);
+			ev.exception.error_code = svm->vmcb->control.event_inj_err;
+		} else if (type == SVM_EVTINJ_TYPE_INTR) {
+			ev.interrupt.injected = 1;
+			ev.interrupt.nr = inj & SVM_EVTINJ_VEC_MASK;
+		} else if (type == SVM_EVTINJ_TYPE_NMI) {
+			ev.nmi.injected = 1;
+		}
+	}
+	ev.interrupt.shadow = svm->vmcb->control.int_state &
+			      SVM_INTERRUPT_SHADOW_MASK ? 1 : 0;
+	ev.nmi.pending = svm->nmi_pending;
+	ev.nmi.masked = svm->nmi_masked;
+	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	return copy_to_user(argp, &ev, sizeof(ev)) ? -EFAULT : 0;
+}
+
+long svm_set_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_vcpu_events ev;
+
+	if (copy_from_user(&ev, argp, sizeof(ev)))
+		return -EFAULT;
+	/* No SMM, no exception payloads, no SIPI (no in-kernel APIC). */
+	if (ev.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
+			 KVM_VCPUEVENT_VALID_SHADOW))
+		return -EINVAL;
+	if (ev.exception.injected &&
+	    (ev.exception.nr > 31 || ev.exception.nr == NMI_VECTOR))
+		return -EINVAL;
+
+	c->event_inj = 0;
+	if (ev.exception.injected) {
+		c->event_inj = ev.exception.nr | SVM_EVTINJ_TYPE_EXEPT |
+			       SVM_EVTINJ_VALID |
+			       (ev.exception.has_error_code ?
+				SVM_EVTINJ_VALID_ERR : 0);
+		c->event_inj_err = ev.exception.error_code;
+	} else if (ev.nmi.injected) {
+		c->event_inj = NMI_VECTOR | SVM_EVTINJ_TYPE_NMI |
+			       SVM_EVTINJ_VALID;
+	} else if (ev.interrupt.injected) {
+		c->event_inj = ev.interrupt.nr | SVM_EVTINJ_TYPE_INTR |
+			       SVM_EVTINJ_VALID;
+	}
+	if (ev.flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		svm->nmi_pending = min_t(u8, ev.nmi.pending, 2);
+	svm->nmi_masked = ev.nmi.masked;
+	svm_intercept(svm, INTERCEPT_IRET, svm->nmi_masked);
+	svm->awaiting_iret = false;
+	if (ev.flags & KVM_VCPUEVENT_VALID_SHADOW) {
+		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		if (ev.interrupt.shadow)
+			c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	}
+	return 0;
+}
