@@ -306,3 +306,64 @@ bool guest_expect_io(struct guest_vm *g, int dir, uint16_t port,
 	}
 	return true;
 }
+
+/* Helpers for several vCPUs, and for vCPUs run from several threads. */
+#include <sys/syscall.h>
+#include <time.h>
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id	_sigev_un._tid
+#endif
+
+bool guest_vcpu_add(struct guest_vm *g, unsigned int id, struct guest_vm *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->sys_fd = g->sys_fd;
+	v->vm_fd = g->vm_fd;
+	v->mem = g->mem;
+	v->run_size = g->run_size;
+	v->vcpu_fd = ioctl(g->vm_fd, KVM_CREATE_VCPU, id);
+	if (v->vcpu_fd < 0) {
+		tap_diag("KVM_CREATE_VCPU %u: %s", id, strerror(errno));
+		return false;
+	}
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->vcpu_fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		tap_diag("mmap kvm_run of vCPU %u: %s", id, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+void guest_vcpu_destroy(struct guest_vm *v)
+{
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->vcpu_fd >= 0)
+		close(v->vcpu_fd);
+	memset(v, 0, sizeof(*v));
+	v->vm_fd = v->vcpu_fd = -1;
+}
+
+int guest_run_thread(struct guest_vm *g, unsigned int secs)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGALRM,
+	};
+	struct itimerspec its = { .it_value = { .tv_sec = secs } };
+	struct sigaction sa = { .sa_handler = guest_watchdog };
+	timer_t timer;
+	int r;
+
+	sev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer))
+		return -errno;
+	timer_settime(timer, 0, &its, NULL);
+	r = ioctl(g->vcpu_fd, KVM_RUN, 0) ? -errno : (int)g->run->exit_reason;
+	timer_delete(timer);
+	return r;
+}

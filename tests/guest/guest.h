@@ -80,4 +80,20 @@ const char *guest_exit_name(int reason);
 bool guest_expect_io(struct guest_vm *g, int dir, uint16_t port,
 		     unsigned int size, uint32_t out_data, const char *what);
 
+/*
+ * Another vCPU (@id) of @g's VM, in a guest_vm of its own that shares @g's
+ * VM and memory (its vm_fd and mem are @g's): guest_load(), guest_run()
+ * and guest_run_thread() work on it. Release it with guest_vcpu_destroy()
+ * (never guest_vm_destroy()), before @g.
+ */
+bool guest_vcpu_add(struct guest_vm *g, unsigned int id, struct guest_vm *v);
+void guest_vcpu_destroy(struct guest_vm *v);
+
+/*
+ * guest_run() for programs with several threads: the watchdog is a timer
+ * that signals the calling thread only (SIGALRM, no SA_RESTART) after
+ * @secs seconds, so vCPUs may run in several threads at once.
+ */
+int guest_run_thread(struct guest_vm *g, unsigned int secs);
+
 #endif
