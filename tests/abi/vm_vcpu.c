@@ -112,6 +112,31 @@ fail:
 	return false;
 }
 
+/* MemAvailable counting the free pages parked on per-cpu lists. */
+static int64_t avail_kb(const struct meminfo *m)
+{
+	return m->mem_available + (m->pcp_free > 0 ? m->pcp_free : 0);
+}
+
+/* Spread of avail_kb() over 5 samples 50 ms apart; -1 if unreadable. */
+static int64_t avail_noise_kb(void)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN, v;
+	struct meminfo m;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (i)
+			sleep_ms(50);
+		if (meminfo_read(&m))
+			return -1;
+		v = avail_kb(&m);
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	return hi - lo;
+}
+
 static void test_churn(void)
 {
 	const bool vmrun = !abi.ref;
@@ -119,7 +144,7 @@ static void test_churn(void)
 	struct vmrun_objects base = { -1, -1, -1 }, after = { -1, -1, -1 };
 	struct churn_result cr = { .failed_at = -1 };
 	struct meminfo before, now;
-	int64_t slab_growth, avail_drop, best_slab, best_avail;
+	int64_t slab_growth, avail_drop, best_slab, best_avail, noise;
 	int base_err = 0, after_err = 0;
 	bool mem_ok;
 	void *backing;
@@ -134,6 +159,14 @@ static void test_churn(void)
 	for (i = 0; i < CHURN_WARMUP; i++)
 		if (!churn_once(i, backing, &cr, false))
 			break;
+
+	/*
+	 * MemAvailable is system-wide: if it already wanders by more than a
+	 * quarter of the tolerance while we do nothing, other activity would
+	 * drown the signal and the check is skipped (this happens on a busy
+	 * development host, not in the idle testbed guest).
+	 */
+	noise = avail_noise_kb();
 
 	if (vmrun)
 		base_err = vmrun_objects_read(&base);
@@ -165,37 +198,48 @@ static void test_churn(void)
 		if (meminfo_read(&now))
 			break;
 		slab_growth = now.sunreclaim - before.sunreclaim;
-		avail_drop = before.mem_available - now.mem_available;
+		avail_drop = avail_kb(&before) - avail_kb(&now);
 		if (slab_growth < best_slab)
 			best_slab = slab_growth;
 		if (avail_drop < best_avail)
 			best_avail = avail_drop;
-		if (best_slab <= tol_kb && best_avail <= tol_kb)
+		if (best_slab <= tol_kb &&
+		    (best_avail <= tol_kb || noise < 0 || noise > tol_kb / 4))
 			break;
 	}
 	if (mem_ok && best_slab != INT64_MAX) {
-		tap_diag("meminfo after %d iterations: SUnreclaim %+lld kB, Slab %+lld kB, MemAvailable %+lld kB, VmallocUsed %+lld kB (tolerance %lld kB)",
+		tap_diag("meminfo after %d iterations: SUnreclaim %+lld kB, Slab %+lld kB, MemAvailable %+lld kB, per-cpu free lists %+lld kB, VmallocUsed %+lld kB (tolerance %lld kB)",
 			 CHURN_ITERS, (long long)(now.sunreclaim - before.sunreclaim),
 			 (long long)(now.slab - before.slab),
 			 (long long)(now.mem_available - before.mem_available),
+			 (long long)(now.pcp_free - before.pcp_free),
 			 (long long)(now.vmalloc_used - before.vmalloc_used),
 			 (long long)tol_kb);
 		if (!tap_check(best_slab <= tol_kb,
 			       "churn: SUnreclaim grew less than %lld kB (half a page per iteration)",
 			       (long long)tol_kb))
 			tap_diag("  SUnreclaim grew %lld kB", (long long)best_slab);
-		if (!tap_check(best_avail <= tol_kb,
-			       "churn: MemAvailable dropped less than %lld kB (half a page per iteration)",
-			       (long long)tol_kb))
-			tap_diag("  MemAvailable dropped %lld kB",
-				 (long long)best_avail);
+		if (noise < 0 || noise > tol_kb / 4) {
+			char why[128];
+
+			snprintf(why, sizeof(why),
+				 "MemAvailable wanders %lld kB while idle: system too busy to measure",
+				 (long long)noise);
+			tap_skip(why, "churn: MemAvailable (+ per-cpu free lists) dropped less than %lld kB (half a page per iteration)",
+				 (long long)tol_kb);
+		} else if (!tap_check(best_avail <= tol_kb,
+				      "churn: MemAvailable (+ per-cpu free lists) dropped less than %lld kB (half a page per iteration)",
+				      (long long)tol_kb)) {
+			tap_diag("  MemAvailable dropped %lld kB (idle noise %lld kB)",
+				 (long long)best_avail, (long long)noise);
+		}
 	} else {
 		const char *why = cr.failed_at >= 0 ? "churn failed" :
 			"/proc/meminfo unreadable";
 
 		tap_check(false, "churn: SUnreclaim grew less than %lld kB (%s)",
 			  (long long)tol_kb, why);
-		tap_check(false, "churn: MemAvailable dropped less than %lld kB (%s)",
+		tap_check(false, "churn: MemAvailable (+ per-cpu free lists) dropped less than %lld kB (%s)",
 			  (long long)tol_kb, why);
 	}
 

@@ -15,6 +15,23 @@
 
 #include "sysutil.h"
 
+static int64_t pcp_free_kb(void)
+{
+	long long pages = 0, v;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return -1;
+	/* "count:" only appears in the per-cpu pageset blocks. */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &v) == 1)
+			pages += v;
+	fclose(f);
+	return (int64_t)(pages * (long long)(page_size() / 1024));
+}
+
 int meminfo_read(struct meminfo *m)
 {
 	static const struct {
@@ -49,6 +66,7 @@ int meminfo_read(struct meminfo *m)
 		}
 	}
 	fclose(f);
+	m->pcp_free = pcp_free_kb();
 	return m->mem_free < 0 ? -ENODATA : 0;
 }
 

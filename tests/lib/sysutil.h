@@ -21,9 +21,15 @@ struct meminfo {
 	int64_t kernel_stack;
 	int64_t page_tables;
 	int64_t percpu;
+	/*
+	 * Free pages parked on the per-cpu page lists (sum of the pagesets'
+	 * "count:" in /proc/zoneinfo).  MemFree and MemAvailable leave them
+	 * out, and they can hold megabytes; add them back to compare samples.
+	 */
+	int64_t pcp_free;
 };
 
-/* Fill *m from /proc/meminfo; returns 0 or -errno. */
+/* Fill *m from /proc/meminfo and /proc/zoneinfo; returns 0 or -errno. */
 int meminfo_read(struct meminfo *m);
 
 /* The system page size in bytes. */
