@@ -8,6 +8,7 @@
 #   make run                build, then boot the AMD-V testbed with vmrun loaded
 #                           and run the tests there (tests/testbed/run svm)
 #   make check              everything the CI runs (see tests/check)
+#   make bench              exit round trips, vmrun-svm vs kvm-amd (tests/bench/run)
 #
 # Each (architecture, kernel) pair builds in its own folder,
 # build/<arch>-<kernel release>/, which holds links to the sources: builds
@@ -38,12 +39,12 @@ KBUILD_ARGS := $(if $(filter arm64,$(ARCH)),ARCH=arm64 CROSS_COMPILE=$(CROSS_COM
 
 KSOURCES := Kbuild $(shell find kernel -name '*.[chS]' 2>/dev/null)
 
-.PHONY: all modules runner tests run check clean help
+.PHONY: all modules runner tests run check bench clean help
 
 all: modules $(if $(filter arm64,$(ARCH)),,runner)
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 modules:
 	@test -n "$(KDIR)" && test -d "$(KDIR)" || \
@@ -69,6 +70,9 @@ run: modules runner tests
 
 check:
 	tests/check
+
+bench:
+	tests/bench/run
 
 clean:
 	rm -rf build vmrun
