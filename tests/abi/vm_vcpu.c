@@ -710,6 +710,7 @@ int main(void)
 	long max_vcpu_id, mmap_size;
 	struct tap_res vm, a, b;
 	int pre_err;
+	double t;
 	const void *expect;
 
 	abi_init();
@@ -722,7 +723,9 @@ int main(void)
 	if (mmap_size < (long)ps)
 		tap_bail("KVM_GET_VCPU_MMAP_SIZE returned %ld", mmap_size);
 
+	t = mono_seconds();
 	test_churn();					/* 1-5 */
+	tap_diag("churn took %.2f s", mono_seconds() - t);
 
 	vm = TAP_CALL(abi_create_vm(sysfd));
 	if (vm.ret < 0)
@@ -735,7 +738,9 @@ int main(void)
 	test_vcpu_ids((int)vm.ret, max_vcpu_id);	/* 6-9 */
 	close((int)vm.ret);
 
+	t = mono_seconds();
 	test_max_vcpus();				/* 10-11 */
+	tap_diag("vCPU count limit took %.2f s", mono_seconds() - t);
 
 	pre_err = abi.ref ? -ENOENT : vmrun_objects_read(&pre);
 	vm = TAP_CALL(abi_create_vm(sysfd));

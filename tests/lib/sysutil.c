@@ -139,6 +139,14 @@ const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+double mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = {

@@ -51,6 +51,9 @@ int ensure_nofile(unsigned long want);
 /* getenv() with a default for unset or empty variables. */
 const char *env_or(const char *name, const char *def);
 
+/* Seconds on CLOCK_MONOTONIC, for timing diagnostics. */
+double mono_seconds(void);
+
 /* Sleep for ms milliseconds. */
 void sleep_ms(unsigned int ms);
 
