@@ -66,6 +66,12 @@ static long module_refcnt(const struct module *m)
 	return v;
 }
 
+/* EWOULDBLOCK and EAGAIN are the same number on Linux: name it as such. */
+static const char *busy_name(int err)
+{
+	return err == EWOULDBLOCK ? "EWOULDBLOCK (= EAGAIN)" : tap_errname(err);
+}
+
 static struct tap_res unload(const struct module *m)
 {
 	return TAP_CALL(syscall(SYS_delete_module, m->name, O_NONBLOCK));
@@ -222,13 +228,13 @@ int main(void)
 			      "delete_module(%s, O_NONBLOCK) with a VM open -> EBUSY or EWOULDBLOCK",
 			      backend.name))
 		tap_diag("  delete_module(%s) gave %s", backend.name,
-			 tap_errname(r.err));
+			 busy_name(r.err));
 	r = unload(&core);
 	if (tap_expect_errno2(r, EWOULDBLOCK, EBUSY,
 			      "delete_module(%s, O_NONBLOCK) with a VM open -> EBUSY or EWOULDBLOCK",
 			      core.name))
 		tap_diag("  delete_module(%s) gave %s", core.name,
-			 tap_errname(r.err));
+			 busy_name(r.err));
 	restore_modules();	/* only acts if an unload wrongly succeeded */
 
 	vcpu = TAP_CALL(ioctl((int)vm.ret, KVM_CREATE_VCPU, 0UL));
@@ -244,7 +250,7 @@ int main(void)
 			      "delete_module(%s, O_NONBLOCK) while %s is loaded -> EBUSY or EWOULDBLOCK",
 			      core.name, backend.name))
 		tap_diag("  delete_module(%s) gave %s", core.name,
-			 tap_errname(r.err));
+			 busy_name(r.err));
 	restore_modules();
 	r = unload_settled(&backend, &tries);
 	if (!tap_expect_ok(r, "delete_module(%s, O_NONBLOCK) after closing every fd succeeds",
