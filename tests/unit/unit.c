@@ -128,6 +128,10 @@ int main(int argc, char **argv)
 	suite("corpus", &p, &f);
 	test_gwalk();
 	suite("gwalk", &p, &f);
+	test_cpuid_table();
+	suite("cpuidtab", &p, &f);
+	test_cpuid_run();
+	suite("cpuidrun", &p, &f);
 	unit_summary(&p, &f);
 	printf("%u passed, %u failed\n", p, f);
 	return f ? 1 : 0;

@@ -29,6 +29,8 @@ void test_decode(void);
 void test_exec(void);
 void test_flags(void);
 void test_gwalk(void);
+void test_cpuid_table(void);
+void test_cpuid_run(void);
 
 /* Helpers shared by the suites. */
 const char *unit_op_name(unsigned int op);
