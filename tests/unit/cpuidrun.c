@@ -148,6 +148,10 @@ static void test_exact(void)
 	expect_cpuid("7.2 behind unflagged 7.1", dup, N(dup), 7, 2, &s0,
 		     true, 7, 0, l7b);
 	expect_cpuid("7.9", dup, N(dup), 7, 9, &s0, true, 7, 0, l7b);
+	/* No KVM_SET_CPUID2 yet: no table, all zeros, as KVM gives. */
+	expect_cpuid("no table", NULL, 0, 1, 0, &s0, false, 1, 0, zeros);
+	expect_cpuid("no table, 0bH", NULL, 0, 0xb, 0, &s0, false, 0xb, 0,
+		     zeros);
 	/* A leaf within range that the table lacks. */
 	expect_cpuid("leaf 3", intel_tab, n, 3, 0, &s0, false, 3, 0, zeros);
 	expect_cpuid("80000005H", intel_tab, n, 0x80000005, 0, &s0, false,
@@ -638,6 +642,7 @@ static void test_check_equal(void)
 	EXPECT(vmrun_cpuid_check_equal(a, n, b, n - 1, &st) == -EINVAL,
 	       "one more");
 	EXPECT(!vmrun_cpuid_check_equal(a, 0, b, 0, &st), "both empty");
+	EXPECT(!vmrun_cpuid_check_equal(NULL, 0, NULL, 0, &st), "both NULL");
 
 	a[3].function = 5;
 	EXPECT(vmrun_cpuid_check_equal(a, n, b, n, &st) == -EINVAL,
