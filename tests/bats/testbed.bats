@@ -290,6 +290,17 @@ mklog() {
 	[[ $output == *"killed, per-test timeout?"* ]]
 }
 
+@test "summarize: a wedged guest is one failure, instead of the missing END marker" {
+	NOEND=1 mklog t.log <<-'EOF2'
+		ok 1 a
+	EOF2
+	run "$TB/summarize" --wedged 120 t.log
+	[ "$status" -eq 1 ]
+	[[ $output == *"FAIL testbed: the guest stopped making progress after a kernel problem; ended 120 s later"* ]]
+	[[ $output != *"no END marker"* ]]
+	[ "${lines[-1]}" = "1 passed, 1 failed" ]
+}
+
 @test "summarize: a test that never ended and a missing END marker both fail" {
 	printf '%s\n' '#@vmrun-testbed@ BEGIN target=svm mode=kvm kernel=k arch=x86_64 uptime=1' \
 		'#@vmrun-testbed@ TEST-BEGIN t1' 'ok 1 a' '[   9.1] Kernel panic - not syncing: Fatal exception' >t.log
@@ -410,4 +421,17 @@ boot_prereq() {
 	[[ $output == *"fake_core.c"* ]]
 	# 1 (always_fail) + 1 (crash_silent) + 1 (hang) + rmmod + kernel log
 	[ "${lines[-1]}" = "11 passed, 5 failed" ]
+}
+
+@test "run (boot): a guest wedged after an RCU stall is stopped early, with the CPUs' state" {
+	boot_prereq
+	start=$SECONDS
+	run "$TB/run" svm --build "$SELF" --name bats-svm-wedge --timeout 600 --wedge-grace 20 \
+		--tests kvm_smoke --append vmrun.wedge=1
+	[ "$status" -eq 1 ]
+	[ $((SECONDS - start)) -lt 300 ]
+	[[ $output == *"stopped making progress after a kernel problem"* ]]
+	[[ $output == *"detected stall"* ]]
+	[[ $output == *"RIP="* ]]
+	[ -s "$TB/out/bats-svm-wedge/cpu-state.txt" ]
 }

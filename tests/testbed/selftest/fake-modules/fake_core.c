@@ -4,7 +4,9 @@
  * /dev/vmrun that answers KVM_GET_API_VERSION and KVM_CHECK_EXTENSION and
  * nothing else, plus knobs to make the harness see trouble on purpose.
  */
+#include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/kvm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -17,7 +19,19 @@ static bool pin;
 module_param(pin, bool, 0444);
 MODULE_PARM_DESC(pin, "hold a reference on ourselves so rmmod fails");
 
+static bool wedge;
+module_param(wedge, bool, 0444);
+MODULE_PARM_DESC(wedge, "spin forever with interrupts off on the last CPU (checks the wedge detection)");
+
 static const char *backend_name;
+
+static int wedge_fn(void *unused)
+{
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+	return 0;
+}
 
 int vmrun_fake_register_backend(const char *name)
 {
@@ -70,6 +84,16 @@ static int __init fake_init(void)
 	WARN(warn_on_load, "vmrun-fake: warning on purpose (warn_on_load=1)\n");
 	if (pin)
 		__module_get(THIS_MODULE);
+	if (wedge && num_online_cpus() > 1) {
+		struct task_struct *t = kthread_create(wedge_fn, NULL, "vmrun-fake-wedge");
+
+		if (!IS_ERR(t)) {
+			kthread_bind(t, num_online_cpus() - 1);
+			/* It never returns: keep the module pinned. */
+			__module_get(THIS_MODULE);
+			wake_up_process(t);
+		}
+	}
 	pr_info("vmrun-fake: core loaded\n");
 	return 0;
 }
