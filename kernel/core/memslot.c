@@ -37,7 +37,8 @@ static u64 vmrun_gfn_limit(void)
 
 	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
 		bits = cpuid_eax(0x80000008) & 0xff;
-	return 1ULL << (bits - PAGE_SHIFT);
+	/* vmrun's nested tables have 4 levels: 48 bits of guest address. */
+	return 1ULL << (min(bits, 48U) - PAGE_SHIFT);
 }
 
 #define VMRUN_GPA_RANGE_ERRNO	(-EINVAL)

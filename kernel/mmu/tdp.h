@@ -2,20 +2,28 @@
 /*
  * Two-dimensional paging: the 4-level tables (AMD NPT, Intel EPT) that map a
  * VM's guest-physical addresses to host pages, built on demand from the
- * memory slots. The table walk and the page bookkeeping are shared; only the
- * entry bits differ, and those come from a struct vmrun_tdp_format.
+ * memory slots. The table walk is shared; only the entry bits differ, and
+ * those come from a struct vmrun_tdp_format.
  *
- * Guest pages are pinned (pin_user_pages) while mapped, and unpinned when
- * their entry is zapped, only after every vCPU has left the guest and will
- * flush its TLB before re-entering (the backend's flush callback).
+ * Guest pages are not pinned. A fault takes a reference on the page of the
+ * slot's user mapping just long enough to install the entry; from then on
+ * an MMU notifier on the VM's address space keeps the tables honest: when
+ * the host unmaps, migrates, reclaims or write-protects (fork) a range, the
+ * entries that map it are zapped and every vCPU flushes its TLB before it
+ * enters the guest again, as KVM does.
  *
- * Locking: tdp->lock (a mutex: faulting pins pages, which may sleep)
- * protects the tables. Faults pin the page before taking it.
+ * Locking: tdp->lock, a spinlock so that the notifier never sleeps (the OOM
+ * reaper calls it where it must not), protects the tables,
+ * invalidate_count and invalidate_seq; faults allocate table pages and
+ * look the page up before they take it. A fault
+ * reads the sequence before it looks the page up and checks it again under
+ * the lock, so a page the host took away in between is never installed.
  */
 #ifndef VMRUN_MMU_TDP_H
 #define VMRUN_MMU_TDP_H
 
-#include <linux/mutex.h>
+#include <linux/mmu_notifier.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <vmrun/core.h>
 
@@ -29,11 +37,20 @@ struct vmrun_tdp_format {
 extern const struct vmrun_tdp_format vmrun_tdp_npt;
 
 struct vmrun_tdp {
-	struct mutex lock;		/* the tables and the counts */
+	spinlock_t lock;		/* tables, invalidate_* */
 	const struct vmrun_tdp_format *fmt;
-	u64 *root;		/* the PML4 */
-	unsigned long nr_tables;	/* for the leak counters */
-	unsigned long nr_pinned;
+	u64 *root;			/* the PML4 */
+	unsigned long nr_tables;
+
+	struct vmrun_vm *vm;
+	/*
+	 * Makes every vCPU drop cached translations before it enters the
+	 * guest again, and waits until none is still inside.
+	 */
+	void (*flush)(struct vmrun_vm *vm);
+	struct mmu_notifier notifier;
+	unsigned long invalidate_count;	/* host changes in progress */
+	unsigned long invalidate_seq;	/* host changes completed */
 };
 
 enum vmrun_tdp_fault {
@@ -41,23 +58,19 @@ enum vmrun_tdp_fault {
 	VMRUN_TDP_MMIO,		/* no slot, or a write to a read-only slot */
 };
 
-int vmrun_tdp_init(struct vmrun_tdp *tdp, const struct vmrun_tdp_format *fmt);
+/* Called from the VM's own process: registers on its address space. */
+int vmrun_tdp_init(struct vmrun_tdp *tdp, const struct vmrun_tdp_format *fmt,
+		   struct vmrun_vm *vm, void (*flush)(struct vmrun_vm *vm));
 void vmrun_tdp_destroy(struct vmrun_tdp *tdp);
 phys_addr_t vmrun_tdp_root_pa(const struct vmrun_tdp *tdp);
 
 /*
- * Maps the page of @gpa from @vm's slots. Returns a vmrun_tdp_fault, or a
- * negative errno (-EFAULT when the slot's user memory cannot be pinned).
+ * Maps the page of @gpa from the VM's slots. Returns a vmrun_tdp_fault, or
+ * a negative errno (-EFAULT when the slot's user memory is not there).
  */
-int vmrun_tdp_fault(struct vmrun_tdp *tdp, struct vmrun_vm *vm, u64 gpa,
-		    bool write);
+int vmrun_tdp_fault(struct vmrun_tdp *tdp, u64 gpa, bool write);
 
-/*
- * Removes the mappings of [gfn, gfn + npages). @flush must make every vCPU
- * of the VM drop its cached translations before it enters the guest again,
- * and wait until none is still in the guest; the pages are unpinned after.
- */
-void vmrun_tdp_zap(struct vmrun_tdp *tdp, u64 gfn, u64 npages,
-		   void (*flush)(void *arg), void *arg);
+/* Removes the mappings of [gfn, gfn + npages) and flushes the vCPUs. */
+void vmrun_tdp_zap(struct vmrun_tdp *tdp, u64 gfn, u64 npages);
 
 #endif /* VMRUN_MMU_TDP_H */
