@@ -67,6 +67,20 @@ void vmrun_backend_put(const struct vmrun_backend_ops *ops)
 	module_put(ops->owner);
 }
 
+/* A /dev/vmrun ioctl for the backend, its module pinned for the call. */
+long vmrun_backend_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	const struct vmrun_backend_ops *ops = vmrun_backend_get();
+	long r = -ENOIOCTLCMD;
+
+	if (!ops)
+		return r;
+	if (ops->dev_ioctl)
+		r = ops->dev_ioctl(ioctl, arg);
+	vmrun_backend_put(ops);
+	return r;
+}
+
 /* For /dev/vmrun, where no VM pins the backend. */
 long vmrun_backend_check_extension(struct vmrun_vm *vm, long cap)
 {

@@ -23,6 +23,7 @@
 const struct vmrun_backend_ops *vmrun_backend_get(void);
 void vmrun_backend_put(const struct vmrun_backend_ops *ops);
 long vmrun_backend_check_extension(struct vmrun_vm *vm, long cap);
+long vmrun_backend_dev_ioctl(unsigned int ioctl, unsigned long arg);
 
 /* caps.c */
 long vmrun_check_extension(struct vmrun_vm *vm, long cap);

@@ -25,8 +25,11 @@ static long vmrun_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return vmrun_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : VMRUN_VCPU_MMAP_PAGES * PAGE_SIZE;
-	default:
-		return VMRUN_UNKNOWN_SYS_IOCTL;
+	default: {
+		long r = vmrun_backend_dev_ioctl(ioctl, arg);
+
+		return r == -ENOIOCTLCMD ? VMRUN_UNKNOWN_SYS_IOCTL : r;
+	}
 	}
 }
 

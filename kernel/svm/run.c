@@ -48,12 +48,11 @@ static void svm_kick(void *unused)
 }
 
 /*
- * Makes every vCPU of @arg (a struct vmrun_vm) flush its TLB before it
- * enters the guest again, and waits until none is still inside.
+ * Makes every vCPU of @vm flush its TLB before it enters the guest again,
+ * and waits until none is still inside. Called under the NPT's spinlock.
  */
-void svm_flush_vm(void *arg)
+void svm_flush_vm(struct vmrun_vm *vm)
 {
-	struct vmrun_vm *vm = arg;
 	struct vmrun_vcpu *vcpu;
 	unsigned long i;
 
@@ -218,8 +217,7 @@ static void svm_paging(struct svm_vcpu *svm, struct vmrun_gwalk_paging *pg)
 	pg->cr3 = s->cr3;
 	pg->cr4 = s->cr4;
 	pg->efer = s->efer;
-	/* The host's, until KVM_SET_CPUID2 gives the guest its own. */
-	pg->maxphyaddr = cpuid_eax(0x80000008) & 0xff;
+	pg->maxphyaddr = vmrun_x86_cpuid_maxphyaddr(&svm->cpuid);
 	pg->gbpages = boot_cpu_has(X86_FEATURE_GBPAGES);
 }
 
@@ -461,7 +459,7 @@ static int svm_exit_npf(struct vmrun_vcpu *vcpu)
 	bool write = svm->vmcb->control.exit_info_1 & X86_PF_WRITE;
 	int r;
 
-	r = vmrun_tdp_fault(&to_svm_vm(vcpu->vm)->npt, vcpu->vm, gpa, write);
+	r = vmrun_tdp_fault(&to_svm_vm(vcpu->vm)->npt, gpa, write);
 	if (r < 0)
 		return r;	/* the slot's memory is gone: KVM_RUN fails */
 	if (r == VMRUN_TDP_MAPPED)
@@ -472,15 +470,22 @@ static int svm_exit_npf(struct vmrun_vcpu *vcpu)
 }
 
 /*
- * CPUID: until KVM_SET_CPUID2 is offered, the guest sees no features at
- * all rather than the host's, which vmrun does not virtualize.
+ * CPUID answers from the table user space set with KVM_SET_CPUID2, by
+ * KVM's rules (kernel/x86/cpuid.c); with none set, every leaf reads 0.
  */
 static int svm_exit_cpuid(struct vmrun_vcpu *vcpu)
 {
-	vcpu->regs.rax = 0;
-	vcpu->regs.rbx = 0;
-	vcpu->regs.rcx = 0;
-	vcpu->regs.rdx = 0;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmrun_cpuid_state st;
+	struct vmrun_cpuid_regs out;
+
+	svm_cpuid_state(vcpu, &st);
+	vmrun_cpuid_lookup(svm->cpuid.entries, svm->cpuid.nent,
+			   vcpu->regs.rax, vcpu->regs.rcx, &st, &out);
+	vcpu->regs.rax = out.eax;
+	vcpu->regs.rbx = out.ebx;
+	vcpu->regs.rcx = out.ecx;
+	vcpu->regs.rdx = out.edx;
 	svm_skip(vcpu, 2);
 	return SVM_CONTINUE;
 }
@@ -704,8 +709,9 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 0;
 	case SVM_EXIT_ERR:
+		/* The VMCB's 32-bit exit code, 0xffffffff, as KVM reports it. */
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.hardware_entry_failure_reason = c->exit_code;
 		run->fail_entry.cpu = svm->cpu;
 		return 0;
 	default:
@@ -741,7 +747,17 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		if (!svm_guest_state_valid(&svm->vmcb->save)) {
+			/* What VMRUN answers: VMEXIT_INVALID. */
+			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+			run->fail_entry.hardware_entry_failure_reason =
+				(u32)SVM_EXIT_ERR;
+			run->fail_entry.cpu = raw_smp_processor_id();
+			r = 0;
+			break;
+		}
 		svm_prepare_events(vcpu);
+		svm->has_run = true;
 		svm_enter_exit(vcpu);
 		r = svm_handle_exit(vcpu);
 	} while (r == SVM_CONTINUE);

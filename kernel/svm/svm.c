@@ -198,7 +198,7 @@ static int svm_vm_init(struct vmrun_vm *vm)
 	svm_vm = kzalloc(sizeof(*svm_vm), GFP_KERNEL_ACCOUNT);
 	if (!svm_vm)
 		return -ENOMEM;
-	r = vmrun_tdp_init(&svm_vm->npt, &vmrun_tdp_npt);
+	r = vmrun_tdp_init(&svm_vm->npt, &vmrun_tdp_npt, vm, svm_flush_vm);
 	if (r) {
 		kfree(svm_vm);
 		return r;
@@ -219,8 +219,7 @@ static void svm_vm_destroy(struct vmrun_vm *vm)
 static void svm_memslot_removed(struct vmrun_vm *vm,
 				const struct vmrun_memslot *old)
 {
-	vmrun_tdp_zap(&to_svm_vm(vm)->npt, old->base_gfn, old->npages,
-		      svm_flush_vm, vm);
+	vmrun_tdp_zap(&to_svm_vm(vm)->npt, old->base_gfn, old->npages);
 }
 
 static int svm_vcpu_init(struct vmrun_vcpu *vcpu)
@@ -257,6 +256,7 @@ static void svm_vcpu_destroy(struct vmrun_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	fpu_free_guest_fpstate(&svm->fpu);
+	vmrun_x86_cpuid_free(&svm->cpuid);
 	__free_page(virt_to_page(svm->vmcb));
 	kfree(svm);
 }
@@ -265,6 +265,8 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmrun_cpuid_state st;
 
 	switch (ioctl) {
 	case KVM_GET_SREGS:
@@ -279,6 +281,23 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 		return svm_get_vcpu_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:
 		return svm_set_vcpu_events(vcpu, argp);
+	case KVM_SET_CPUID2:
+		svm_cpuid_state(vcpu, &st);
+		return vmrun_x86_set_cpuid2(&svm->cpuid, argp, svm->has_run, &st);
+	case KVM_GET_CPUID2:
+		svm_cpuid_state(vcpu, &st);
+		return vmrun_x86_get_cpuid2(&svm->cpuid, argp, &st);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+static long svm_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		/* No in-kernel irqchip and no MTRR MSRs yet. */
+		return vmrun_x86_get_supported_cpuid((void __user *)arg, 0);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -322,6 +341,7 @@ static long svm_check_extension(struct vmrun_vm *vm, long cap)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_EXT_CPUID:
 		return 1;
 	default:
 		return 0;
@@ -339,6 +359,7 @@ static const struct vmrun_backend_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_ioctl = svm_vcpu_ioctl,
 	.vm_ioctl = svm_vm_ioctl,
+	.dev_ioctl = svm_dev_ioctl,
 	.memslot_removed = svm_memslot_removed,
 };
 

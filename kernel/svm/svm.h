@@ -35,6 +35,7 @@
 #include <vmrun/core.h>
 
 #include "../mmu/tdp.h"
+#include "../x86/cpuid_abi.h"
 #include "../x86/mmio.h"
 #include "../x86/pio.h"
 
@@ -79,6 +80,8 @@ struct svm_vcpu {
 	u64 dr[4];
 	u64 apic_base;
 	u64 tsc_aux;
+	struct vmrun_vcpu_cpuid cpuid;	/* KVM_SET_CPUID2's table */
+	bool has_run;			/* KVM_RUN entered the guest once */
 
 	/* Events for a user-space interrupt controller (events.c). */
 	int irq_pending;		/* vector from KVM_INTERRUPT, or -1 */
@@ -115,6 +118,7 @@ struct svm_cpu *svm_this_cpu(void);
 void svm_vmcb_reset(struct vmrun_vcpu *vcpu);
 long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
+bool svm_guest_state_valid(const struct vmcb_save_area *s);
 
 /* events.c */
 void svm_prepare_events(struct vmrun_vcpu *vcpu);
@@ -126,9 +130,12 @@ long svm_ioctl_nmi(struct vmrun_vcpu *vcpu);
 long svm_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
 long svm_set_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
 
+/* vmcb.c, for the CPUID and walker state */
+void svm_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st);
+
 /* run.c */
 int svm_vcpu_run(struct vmrun_vcpu *vcpu);
-void svm_flush_vm(void *vm);
+void svm_flush_vm(struct vmrun_vm *vm);
 
 #endif /* __ASSEMBLY__ */
 #endif /* VMRUN_SVM_H */

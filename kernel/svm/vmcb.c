@@ -192,7 +192,43 @@ static bool svm_sregs_valid(const struct kvm_sregs *sregs)
 	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
 		return false;
 	}
+	/* CR0: no upper half, no NW without CD, no PG without PE. */
+	if ((sregs->cr0 >> 32) ||
+	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
+	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
+		return false;
 	return !(sregs->cr4 & ~svm_supported_cr4());
+}
+
+/* EFER bits a VMRUN accepts; the rest must be zero (APM 15.5.1). */
+#define SVM_EFER_DEFINED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
+				 EFER_SVME | EFER_LMSLE | EFER_FFXSR | BIT(15))
+
+/*
+ * The consistency checks VMRUN makes on the guest state (APM vol. 2,
+ * 15.5.1), made here first: user space can set EFER with KVM_SET_SREGS
+ * as KVM allows, and a CPU must then refuse the entry. QEMU's SVM does
+ * not check them all, and a guest it runs in such a state can wedge the
+ * host CPU; so vmrun refuses it itself, with the exit the hardware gives.
+ */
+bool svm_guest_state_valid(const struct vmcb_save_area *s)
+{
+	bool long_paging = (s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG);
+
+	if (!(s->efer & EFER_SVME) || (s->efer & ~SVM_EFER_DEFINED))
+		return false;
+	if ((s->cr0 >> 32) ||
+	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
+		return false;
+	if (long_paging && (!(s->cr4 & X86_CR4_PAE) ||
+			    !(s->cr0 & X86_CR0_PE)))
+		return false;
+	if (long_paging && (s->cr4 & X86_CR4_PAE) &&
+	    (s->cs.attrib & SEG_L) && (s->cs.attrib & SEG_DB))
+		return false;
+	if ((s->dr6 >> 32) || (s->dr7 >> 32))
+		return false;
+	return true;
 }
 
 long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
@@ -233,4 +269,15 @@ long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 				     (sregs.cr8 & V_TPR_MASK);
 	svm->apic_base = sregs.apic_base;
 	return 0;
+}
+
+/* What CPUID's state-dependent bits follow on this vCPU. */
+void svm_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	st->cr4 = svm->vmcb->save.cr4;
+	st->xcr0 = svm->xcr0;
+	st->apic_base = svm->apic_base;
+	st->apic_id = vcpu->id;
 }

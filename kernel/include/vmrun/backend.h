@@ -41,6 +41,12 @@ struct vmrun_backend_ops {
 	long (*vcpu_ioctl)(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg);
 
+	/*
+	 * /dev/vmrun ioctls the core does not answer itself (the supported
+	 * CPUID, say); -ENOIOCTLCMD likewise. The module is pinned meanwhile.
+	 */
+	long (*dev_ioctl)(unsigned int ioctl, unsigned long arg);
+
 	/* VM ioctls the core does not answer itself; -ENOIOCTLCMD likewise. */
 	long (*vm_ioctl)(struct vmrun_vm *vm, unsigned int ioctl,
 			 unsigned long arg);
