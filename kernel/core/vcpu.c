@@ -79,7 +79,11 @@ static void vmrun_vcpu_reset_regs(struct vmrun_vcpu *vcpu)
 	vcpu->regs.rflags = 0x2;	/* bit 1 is reserved as one */
 }
 #else
-/* arm64 KVM has no KVM_GET/SET_REGS: registers go through KVM_*_ONE_REG. */
+/*
+ * arm64 KVM has no KVM_GET/SET_REGS: registers go through KVM_*_ONE_REG.
+ * Its generic code copies a SET_REGS argument in before the arch code
+ * refuses it, so a bad pointer is EFAULT there, as here.
+ */
 static long vmrun_vcpu_get_regs(struct vmrun_vcpu *vcpu, void __user *argp)
 {
 	return -EINVAL;
@@ -87,6 +91,10 @@ static long vmrun_vcpu_get_regs(struct vmrun_vcpu *vcpu, void __user *argp)
 
 static long vmrun_vcpu_set_regs(struct vmrun_vcpu *vcpu, void __user *argp)
 {
+	struct kvm_regs regs;
+
+	if (copy_from_user(&regs, argp, sizeof(regs)))
+		return -EFAULT;
 	return -EINVAL;
 }
 
