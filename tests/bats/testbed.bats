@@ -301,6 +301,17 @@ mklog() {
 	[ "${lines[-1]}" = "1 passed, 1 failed" ]
 }
 
+@test "summarize: a silent console is one failure, instead of the missing END marker" {
+	NOEND=1 mklog t.log <<-'EOF2'
+		ok 1 a
+	EOF2
+	run "$TB/summarize" --silent 300 t.log
+	[ "$status" -eq 1 ]
+	[[ $output == *"FAIL testbed: the console was silent for 300 s mid-run; stopped"* ]]
+	[[ $output != *"no END marker"* ]]
+	[ "${lines[-1]}" = "1 passed, 1 failed" ]
+}
+
 @test "summarize: a test that never ended and a missing END marker both fail" {
 	printf '%s\n' '#@vmrun-testbed@ BEGIN target=svm mode=kvm kernel=k arch=x86_64 uptime=1' \
 		'#@vmrun-testbed@ TEST-BEGIN t1' 'ok 1 a' '[   9.1] Kernel panic - not syncing: Fatal exception' >t.log
@@ -421,6 +432,18 @@ boot_prereq() {
 	[[ $output == *"fake_core.c"* ]]
 	# 1 (always_fail) + 1 (crash_silent) + 1 (hang) + rmmod + kernel log
 	[ "${lines[-1]}" = "11 passed, 5 failed" ]
+}
+
+@test "run (boot): a hung test on a silent console ends the run at --silence" {
+	boot_prereq
+	start=$SECONDS
+	run "$TB/run" svm --kvm --build "$SELF" --name bats-svm-silent --timeout 600 --silence 15 \
+		--test-timeout 500 --tests hang
+	[ "$status" -eq 1 ]
+	[ $((SECONDS - start)) -lt 200 ]
+	[[ $output == *"the console was silent for 15 s mid-run"* ]]
+	[[ $output == *"FAIL hang"*"never finished"* ]]
+	[ "${lines[-1]}" = "1 passed, 2 failed" ]
 }
 
 @test "run (boot): a guest wedged after an RCU stall is stopped early, with the CPUs' state" {
