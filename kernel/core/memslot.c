@@ -88,12 +88,13 @@ const struct vmrun_memslot *vmrun_memslot_find(const struct vmrun_memslots *slot
 EXPORT_SYMBOL_GPL(vmrun_memslot_find);
 
 /*
- * Copies guest-physical memory to @buf through the slots' user mappings;
- * the caller is a thread of the VM's process. Stops at the first byte that
- * is not guest RAM and returns how many were copied.
+ * Copies between @buf and guest-physical memory through the slots' user
+ * mappings (writes only to writable slots); the caller is a thread of the
+ * VM's process. Stops at the first byte that is not guest RAM and returns
+ * how many were copied.
  */
-unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
-			       unsigned long len)
+static unsigned long vmrun_guest_copy(struct vmrun_vm *vm, u64 gpa, void *buf,
+				      unsigned long len, bool write)
 {
 	unsigned long done = 0;
 	int idx;
@@ -101,17 +102,20 @@ unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
 	idx = srcu_read_lock(&vm->srcu);
 	while (done < len) {
 		const struct vmrun_memslot *slot;
-		unsigned long chunk, hva;
+		void __user *hva;
+		unsigned long chunk, left;
 
 		slot = vmrun_memslot_find(vmrun_memslots(vm), gpa >> PAGE_SHIFT);
-		if (!slot)
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
 			break;
 		chunk = min_t(unsigned long, len - done,
 			      PAGE_SIZE - offset_in_page(gpa));
-		hva = slot->userspace_addr +
-		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
-		      offset_in_page(gpa);
-		if (copy_from_user(buf + done, (void __user *)hva, chunk))
+		hva = (void __user *)(unsigned long)(slot->userspace_addr +
+			(((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
+			offset_in_page(gpa));
+		left = write ? copy_to_user(hva, buf + done, chunk) :
+			       copy_from_user(buf + done, hva, chunk);
+		if (left)
 			break;
 		done += chunk;
 		gpa += chunk;
@@ -119,39 +123,19 @@ unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
 	srcu_read_unlock(&vm->srcu, idx);
 	return done;
 }
+
+unsigned long vmrun_guest_read(struct vmrun_vm *vm, u64 gpa, void *buf,
+			       unsigned long len)
+{
+	return vmrun_guest_copy(vm, gpa, buf, len, false);
+}
 EXPORT_SYMBOL_GPL(vmrun_guest_read);
 
-/*
- * Copies @buf into guest-physical memory through writable slots; the
- * counterpart of vmrun_guest_read(), for what the hypervisor stores on the
- * guest's behalf (string port input). Returns the bytes copied.
- */
+/* What the hypervisor stores on the guest's behalf (string port input). */
 unsigned long vmrun_guest_write(struct vmrun_vm *vm, u64 gpa, const void *buf,
 				unsigned long len)
 {
-	unsigned long done = 0;
-	int idx;
-
-	idx = srcu_read_lock(&vm->srcu);
-	while (done < len) {
-		const struct vmrun_memslot *slot;
-		unsigned long chunk, hva;
-
-		slot = vmrun_memslot_find(vmrun_memslots(vm), gpa >> PAGE_SHIFT);
-		if (!slot || (slot->flags & KVM_MEM_READONLY))
-			break;
-		chunk = min_t(unsigned long, len - done,
-			      PAGE_SIZE - offset_in_page(gpa));
-		hva = slot->userspace_addr +
-		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
-		      offset_in_page(gpa);
-		if (copy_to_user((void __user *)hva, buf + done, chunk))
-			break;
-		done += chunk;
-		gpa += chunk;
-	}
-	srcu_read_unlock(&vm->srcu, idx);
-	return done;
+	return vmrun_guest_copy(vm, gpa, (void *)buf, len, true);
 }
 EXPORT_SYMBOL_GPL(vmrun_guest_write);
 

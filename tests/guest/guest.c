@@ -302,6 +302,16 @@ const char *guest_exit_name(int reason)
 	return buf;
 }
 
+void guest_diag_internal(const struct kvm_run *run)
+{
+	tap_diag("  suberror %u data %llx %llx %llx %llx",
+		 run->internal.suberror,
+		 (unsigned long long)run->internal.data[0],
+		 (unsigned long long)run->internal.data[1],
+		 (unsigned long long)run->internal.data[2],
+		 (unsigned long long)run->internal.data[3]);
+}
+
 bool guest_expect_io(struct guest_vm *g, int dir, uint16_t port,
 		     unsigned int size, uint32_t out_data, const char *what)
 {
@@ -313,12 +323,7 @@ bool guest_expect_io(struct guest_vm *g, int dir, uint16_t port,
 		tap_check(false, "%s: KVM_EXIT_IO", what);
 		tap_diag("  got %s, rip? see KVM_GET_REGS", guest_exit_name(r));
 		if (r == KVM_EXIT_INTERNAL_ERROR)
-			tap_diag("  suberror %u data %llx %llx %llx %llx",
-				 run->internal.suberror,
-				 (unsigned long long)run->internal.data[0],
-				 (unsigned long long)run->internal.data[1],
-				 (unsigned long long)run->internal.data[2],
-				 (unsigned long long)run->internal.data[3]);
+			guest_diag_internal(run);
 		return false;
 	}
 	if (dir == KVM_EXIT_IO_OUT)

@@ -76,6 +76,9 @@ int guest_run(struct guest_vm *g);
 /* Exit reason names for diagnostics. */
 const char *guest_exit_name(int reason);
 
+/* A TAP diagnostic with run->internal, after KVM_EXIT_INTERNAL_ERROR. */
+void guest_diag_internal(const struct kvm_run *run);
+
 /* Checks that the next exit is a port I/O exit as described. */
 bool guest_expect_io(struct guest_vm *g, int dir, uint16_t port,
 		     unsigned int size, uint32_t out_data, const char *what);

@@ -42,12 +42,7 @@ static bool expect_mmio(struct guest_vm *g, uint64_t gpa, unsigned int len,
 		tap_check(false, "%s: KVM_EXIT_MMIO", what);
 		tap_diag("  got %s", guest_exit_name(r));
 		if (r == KVM_EXIT_INTERNAL_ERROR)
-			tap_diag("  suberror %u data %llx %llx %llx %llx",
-				 run->internal.suberror,
-				 (unsigned long long)run->internal.data[0],
-				 (unsigned long long)run->internal.data[1],
-				 (unsigned long long)run->internal.data[2],
-				 (unsigned long long)run->internal.data[3]);
+			guest_diag_internal(run);
 		return false;
 	}
 	memcpy(&got, run->mmio.data, run->mmio.len <= 8 ? run->mmio.len : 8);
