@@ -645,7 +645,11 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	struct kvm_run *run = vcpu->run;
-	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
+	/*
+	 * The low half names the exit: QEMU writes VMEXIT_INVALID (-1) with
+	 * the upper half clear, hardware with it set; KVM compares 32 bits.
+	 */
+	u32 code = c->exit_code;
 
 	/* An event whose delivery the exit interrupted is delivered again. */
 	c->event_inj = 0;
@@ -708,7 +712,7 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		vcpu->regs.rflags = 0x2;
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 0;
-	case SVM_EXIT_ERR:
+	case (u32)SVM_EXIT_ERR:
 		/* The VMCB's 32-bit exit code, 0xffffffff, as KVM reports it. */
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = c->exit_code;
