@@ -86,6 +86,14 @@ static void *vcpu_thread(void *arg)
 		r = guest_run_thread(v, GUEST_RUN_TIMEOUT);
 		if (!job->exits)
 			now(&job->first_exit);
+		if (r == KVM_EXIT_INTERNAL_ERROR) {
+			snprintf(job->io_err, sizeof(job->io_err),
+				 "exit %u: INTERNAL_ERROR suberror %u data 0x%llx 0x%llx",
+				 job->exits + 1, run->internal.suberror,
+				 (unsigned long long)run->internal.data[0],
+				 (unsigned long long)run->internal.data[1]);
+			job->io_ok = false;
+		}
 		if (r != KVM_EXIT_IO)
 			break;
 		memcpy(&data, (uint8_t *)run + run->io.data_offset, 4);
@@ -154,7 +162,7 @@ static void check_vcpu(struct vcpu_job *job, uint64_t hlt_rip)
 	struct guest_vm *v = job->vcpu;
 	struct kvm_regs regs;
 	uint32_t counter, got;
-	unsigned int j, bad = 0, first_bad = 0;
+	unsigned int j, bad = 0, shown;
 
 	if (!tap_check(job->io_ok && job->exits == ITERATIONS,
 		       "VM %d vCPU %d: %d port writes, all to port 0x%x and in counter order, the counter already in the host's mapping",
@@ -182,16 +190,21 @@ static void check_vcpu(struct vcpu_job *job, uint64_t hlt_rip)
 	memcpy(&counter, v->mem + COUNTER_GPA(job->idx), 4);
 	for (j = 0; j < RING_ENTRIES; j++) {
 		memcpy(&got, v->mem + RING_GPA(job->idx) + 4 * j, 4);
-		if (got != ring_want(job->vm, job->idx, j) && !bad++)
-			first_bad = j;
+		if (got != ring_want(job->vm, job->idx, j))
+			bad++;
 	}
-	if (!tap_check(counter == ITERATIONS && !bad,
-		       "VM %d vCPU %d: its memory holds its own counter (%d) and ring values only",
-		       job->vm, job->idx, ITERATIONS)) {
-		memcpy(&got, v->mem + RING_GPA(job->idx) + 4 * first_bad, 4);
-		tap_diag("  counter %u; %u bad ring entries, first [%u] = 0x%08x, want 0x%08x",
-			 counter, bad, first_bad, got,
-			 ring_want(job->vm, job->idx, first_bad));
+	if (tap_check(counter == ITERATIONS && !bad,
+		      "VM %d vCPU %d: its memory holds its own counter (%d) and ring values only",
+		      job->vm, job->idx, ITERATIONS))
+		return;
+	tap_diag("  counter %u; %u bad ring entries", counter, bad);
+	for (j = 0, shown = 0; j < RING_ENTRIES && shown < 8; j++) {
+		memcpy(&got, v->mem + RING_GPA(job->idx) + 4 * j, 4);
+		if (got == ring_want(job->vm, job->idx, j))
+			continue;
+		tap_diag("  [%u] = 0x%08x, want 0x%08x", j, got,
+			 ring_want(job->vm, job->idx, j));
+		shown++;
 	}
 }
 
