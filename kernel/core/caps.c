@@ -8,9 +8,14 @@
 #include <linux/minmax.h>
 
 #include "internal.h"
+#ifdef CONFIG_X86
+#include "../irq/irqchip.h"
+#endif
 
 long vmrun_check_extension(struct vmrun_vm *vm, long cap)
 {
+	long r;
+
 	switch (cap) {
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:	/* size 0 deletes a slot */
@@ -26,6 +31,12 @@ long vmrun_check_extension(struct vmrun_vm *vm, long cap)
 	case KVM_CAP_MAX_VCPU_ID:
 		return VMRUN_MAX_VCPU_IDS;
 	default:
-		return vmrun_backend_check_extension(vm, cap);
+		break;
 	}
+#ifdef CONFIG_X86
+	r = vmrun_irq_check_extension(vm, cap);
+	if (r)
+		return r;
+#endif
+	return vmrun_backend_check_extension(vm, cap);
 }

@@ -20,6 +20,9 @@
 #include <vmrun/backend.h>
 
 #include "internal.h"
+#ifdef CONFIG_X86
+#include "../irq/irqchip.h"
+#endif
 
 /* Frees what vmrun_vm_alloc() made; the backend's part is gone already. */
 static void vmrun_vm_free(struct vmrun_vm *vm)
@@ -28,6 +31,7 @@ static void vmrun_vm_free(struct vmrun_vm *vm)
 	struct vmrun_memslots *slots;
 
 	/* No reader can remain: every file that could reach the VM is gone. */
+	vmrun_io_bus_destroy(vm);
 	slots = rcu_dereference_protected(vm->memslots, 1);
 	vmrun_stat_add(VMRUN_STAT_MEMSLOTS, -(long)slots->nr);
 	kvfree(slots);
@@ -45,6 +49,11 @@ static void vmrun_vm_destroy(struct kref *ref)
 	struct vmrun_vcpu *vcpu;
 	unsigned long i;
 
+#ifdef CONFIG_X86
+	/* irqfds first: they drive the irqchip, which the vCPUs use. */
+	vmrun_irq_vm_destroy(vm);
+	vmrun_irqchip_destroy(vm);
+#endif
 	xa_for_each(&vm->vcpus, i, vcpu)
 		vmrun_vcpu_free(vcpu);
 	xa_destroy(&vm->vcpus);
@@ -70,6 +79,7 @@ static long vmrun_vm_ioctl(struct file *filp, unsigned int ioctl,
 {
 	struct vmrun_vm *vm = filp->private_data;
 	void __user *argp = (void __user *)arg;
+	long r;
 
 	/* As KVM: a VM belongs to the address space that created it. */
 	if (vm->mm != current->mm)
@@ -88,14 +98,22 @@ static long vmrun_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_CHECK_EXTENSION:
 		return vmrun_check_extension(vm, arg);
 	default:
-		if (vm->ops->vm_ioctl) {
-			long r = vm->ops->vm_ioctl(vm, ioctl, arg);
-
-			if (r != -ENOIOCTLCMD)
-				return r;
-		}
-		return VMRUN_UNKNOWN_VM_IOCTL;
+		break;
 	}
+#ifdef CONFIG_X86
+	r = vmrun_irqchip_vm_ioctl(vm, ioctl, arg);
+	if (r != -ENOIOCTLCMD)
+		return r;
+	r = vmrun_irq_vm_ioctl(vm, ioctl, arg);
+	if (r != -ENOIOCTLCMD)
+		return r;
+#endif
+	if (vm->ops->vm_ioctl) {
+		r = vm->ops->vm_ioctl(vm, ioctl, arg);
+		if (r != -ENOIOCTLCMD)
+			return r;
+	}
+	return VMRUN_UNKNOWN_VM_IOCTL;
 }
 
 static const struct file_operations vmrun_vm_fops = {
@@ -118,6 +136,14 @@ static struct vmrun_vm *vmrun_vm_alloc(const struct vmrun_backend_ops *ops)
 		goto free_vm;
 	if (init_srcu_struct(&vm->srcu))
 		goto free_slots;
+	if (vmrun_io_bus_init(vm))
+		goto free_srcu;
+#ifdef CONFIG_X86
+	if (vmrun_irq_vm_init(vm)) {
+		vmrun_io_bus_destroy(vm);
+		goto free_srcu;
+	}
+#endif
 
 	kref_init(&vm->ref);
 	vm->ops = ops;
@@ -130,6 +156,8 @@ static struct vmrun_vm *vmrun_vm_alloc(const struct vmrun_backend_ops *ops)
 	vmrun_stat_add(VMRUN_STAT_VMS, 1);
 	return vm;
 
+free_srcu:
+	cleanup_srcu_struct(&vm->srcu);
 free_slots:
 	kvfree(slots);
 free_vm:

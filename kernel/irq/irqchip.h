@@ -49,6 +49,12 @@ int vmrun_irqchip_set_pin(struct vmrun_vm *vm, unsigned int chip,
 /* Delivers one MSI (KVM_SIGNAL_MSI, an MSI route); same returns. */
 int vmrun_irqchip_msi(struct vmrun_vm *vm, const struct kvm_msi *msi);
 
+/* The VM's end: frees the irqchip (no vCPU runs any more). */
+void vmrun_irqchip_destroy(struct vmrun_vm *vm);
+/* KVM_CREATE_IRQCHIP, KVM_GET/SET_IRQCHIP, the PIT; -ENOIOCTLCMD else. */
+long vmrun_irqchip_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
+			    unsigned long arg);
+
 /* ---- provided by routing.c, called by the irqchip ---- */
 
 /*

@@ -21,6 +21,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <linux/kvm.h>
+#include <vmrun/iobus.h>
 
 /*
  * Limits reported through KVM_CHECK_EXTENSION. They are ours, not KVM's:
@@ -72,6 +73,14 @@ struct vmrun_vm {
 	struct vmrun_memslots __rcu *memslots;
 	struct srcu_struct srcu;
 
+	/* In-kernel device buses (iobus.c); readers hold vm->srcu. */
+	struct mutex io_bus_lock;
+	struct vmrun_io_bus __rcu *io_bus[VMRUN_NR_BUSES];
+
+#ifdef CONFIG_X86
+	struct vmrun_vm_irq *irq;	/* routing, irqfds, ioeventfds (kernel/irq) */
+	struct vmrun_irqchip *irqchip;	/* KVM_CREATE_IRQCHIP's (kernel/irq/x86) */
+#endif
 	void *priv;			/* the backend's */
 };
 

@@ -45,8 +45,8 @@ struct vmrun_apic_msg {
 	u8 shorthand;			/* enum vmrun_apic_shorthand */
 	bool logical;			/* destination mode */
 	bool level;			/* trigger mode: level (else edge) */
-	bool assert;			/* level: asserted; INIT level de-assert
-					 * messages are dropped by the target */
+	/* Level: asserted. Targets drop an INIT level de-assert message. */
+	bool assert;
 };
 
 #endif /* VMRUN_IRQ_X86_APIC_MSG_H */
