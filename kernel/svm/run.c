@@ -369,6 +369,30 @@ static int svm_exit_io_string(struct vmrun_vcpu *vcpu, u32 info,
 	return 0;
 }
 
+static bool svm_io_in_kernel(struct vmrun_vcpu *vcpu, u16 port,
+			     unsigned int size, bool in)
+{
+	u32 data = 0;
+
+	if (!in)
+		return !vmrun_io_bus_write(vcpu, VMRUN_BUS_PIO, port, size,
+					   &vcpu->regs.rax);
+	if (vmrun_io_bus_read(vcpu, VMRUN_BUS_PIO, port, size, &data))
+		return false;
+	switch (size) {
+	case 1:
+		vcpu->regs.rax = (vcpu->regs.rax & ~0xffULL) | (u8)data;
+		break;
+	case 2:
+		vcpu->regs.rax = (vcpu->regs.rax & ~0xffffULL) | (u16)data;
+		break;
+	default:	/* a 32-bit result clears the upper half */
+		vcpu->regs.rax = data;
+		break;
+	}
+	return true;
+}
+
 static int svm_exit_io(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -379,6 +403,12 @@ static int svm_exit_io(struct vmrun_vcpu *vcpu)
 
 	if (info & SVM_IOIO_STR_MASK)
 		return svm_exit_io_string(vcpu, info, size, in);
+
+	/* An in-kernel device (PIC, PIT, an ioeventfd) may answer it. */
+	if (svm_io_in_kernel(vcpu, info >> 16, size, in)) {
+		vcpu->regs.rip = svm->vmcb->control.exit_info_2;
+		return SVM_CONTINUE;
+	}
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -449,7 +479,30 @@ static int svm_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
 		return 0;
 	}
 	svm->pending = SVM_PENDING_MMIO;
-	return 0;
+
+	/*
+	 * An in-kernel device (the LAPIC, the IOAPIC, an ioeventfd) may
+	 * answer each access of the instruction; the first one nobody
+	 * claims goes to user space as run->mmio describes it.
+	 */
+	for (;;) {
+		struct kvm_run *run = vcpu->run;
+
+		if (run->mmio.is_write)
+			r = vmrun_io_bus_write(vcpu, VMRUN_BUS_MMIO,
+					       run->mmio.phys_addr,
+					       run->mmio.len, run->mmio.data);
+		else
+			r = vmrun_io_bus_read(vcpu, VMRUN_BUS_MMIO,
+					      run->mmio.phys_addr,
+					      run->mmio.len, run->mmio.data);
+		if (r)
+			return 0;
+		if (vmrun_mmio_complete(&svm->mmio, run, &vcpu->regs)) {
+			svm->pending = SVM_PENDING_NONE;
+			return SVM_CONTINUE;
+		}
+	}
 }
 
 static int svm_exit_npf(struct vmrun_vcpu *vcpu)
