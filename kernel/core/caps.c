@@ -14,7 +14,9 @@
 
 long vmrun_check_extension(struct vmrun_vm *vm, long cap)
 {
+#ifdef CONFIG_X86
 	long r;
+#endif
 
 	switch (cap) {
 	case KVM_CAP_USER_MEMORY:

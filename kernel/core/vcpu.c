@@ -14,10 +14,14 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <vmrun/backend.h>
+#include <vmrun/compat.h>
 
 #include "internal.h"
 
@@ -168,6 +172,8 @@ static struct vmrun_vcpu *vmrun_vcpu_alloc(struct vmrun_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
+	vcpu->cpu = -1;
 	vmrun_vcpu_reset_regs(vcpu);
 	return vcpu;
 free:
@@ -176,6 +182,52 @@ free:
 	kfree(vcpu);
 	return NULL;
 }
+
+/*
+ * How long a halted vCPU spins before it sleeps, in ns: a wakeup that
+ * comes within it (an IPI reply, a short timer) costs no context switch.
+ * As KVM's parameter of the same name; 0 turns polling off.
+ */
+static unsigned int halt_poll_ns = 200000;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns, "ns a halted vCPU polls before sleeping");
+
+void vmrun_vcpu_kick(struct vmrun_vcpu *vcpu)
+{
+	int me, cpu;
+
+	wake_up_interruptible(&vcpu->wq);
+	smp_mb();	/* the request before in_guest; pairs with the entry */
+	me = get_cpu();
+	cpu = READ_ONCE(vcpu->cpu);
+	/* Any interrupt makes the guest exit; the handler has nothing to do. */
+	if (READ_ONCE(vcpu->in_guest) && cpu != me)
+		vmrun_send_kick_ipi(cpu);
+	put_cpu();
+}
+EXPORT_SYMBOL_GPL(vmrun_vcpu_kick);
+
+int vmrun_vcpu_halt(struct vmrun_vcpu *vcpu,
+		    bool (*wakeup)(struct vmrun_vcpu *vcpu))
+{
+	unsigned int poll = READ_ONCE(halt_poll_ns);
+
+	if (poll) {
+		u64 stop = ktime_get_ns() + poll;
+
+		do {
+			if (wakeup(vcpu))
+				return 0;
+			if (signal_pending(current))
+				return -EINTR;
+			cpu_relax();
+		} while (!need_resched() && ktime_get_ns() < stop);
+	}
+	if (wait_event_interruptible(vcpu->wq, wakeup(vcpu)))
+		return -EINTR;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmrun_vcpu_halt);
 
 /* Frees the core's part; the backend's vcpu_destroy has run if it must. */
 static void vmrun_vcpu_free_core(struct vmrun_vcpu *vcpu)

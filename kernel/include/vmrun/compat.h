@@ -22,4 +22,21 @@
 #define vmrun_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
 
+/*
+ * An interrupt to @cpu, to make a vCPU running there leave the guest; any
+ * context. x86 exports the reschedule IPI (smp_ops) to modules on both
+ * kernels; 6.12 wraps it in a tracepoint it also exports. arm64 does not
+ * export one, and its backend runs no guests yet: there a kick only wakes
+ * a halted vCPU, until the arm64 backend brings its own.
+ */
+#ifdef CONFIG_X86
+#include <linux/smp.h>
+#ifdef VMRUN_HAVE_TRACE_IPI_SEND_CPU
+#include <trace/events/ipi.h>
+#endif
+#define vmrun_send_kick_ipi(cpu)	smp_send_reschedule(cpu)
+#else
+#define vmrun_send_kick_ipi(cpu)	((void)(cpu))
+#endif
+
 #endif /* VMRUN_COMPAT_H */

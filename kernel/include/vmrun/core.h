@@ -17,8 +17,10 @@
 
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/kvm.h>
 #include <vmrun/iobus.h>
@@ -96,9 +98,58 @@ struct vmrun_vcpu {
 #ifdef CONFIG_X86
 	/* KVM_GET/SET_REGS storage until a backend owns register state. */
 	struct kvm_regs regs;
+	u32 mp_state;			/* KVM_MP_STATE_* */
+	struct vmrun_apic *apic;	/* the in-kernel LAPIC, if any */
 #endif
+
+	/*
+	 * Scheduling (vcpu.c). Others set a request bit and kick; the vCPU
+	 * thread clears the bits it handles. cpu and in_guest are written by
+	 * the vCPU thread around each entry, read by kickers.
+	 */
+	unsigned long requests;		/* VMRUN_REQ_* */
+	int cpu;
+	bool in_guest;
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+
 	void *priv;			/* the backend's */
 };
+
+/* Requests to a vCPU (bit numbers in vcpu->requests). */
+enum {
+	VMRUN_REQ_EVENT,		/* an interrupt, NMI, INIT or SIPI is pending */
+};
+
+/*
+ * Makes the vCPU look at its requests soon: wakes it if halted, makes it
+ * leave the guest if it is inside on another CPU. Any context.
+ */
+void vmrun_vcpu_kick(struct vmrun_vcpu *vcpu);
+
+static inline void vmrun_vcpu_request(struct vmrun_vcpu *vcpu, int req)
+{
+	set_bit(req, &vcpu->requests);
+	vmrun_vcpu_kick(vcpu);
+}
+
+/*
+ * The backend's entry check, with interrupts off after in_guest is set:
+ * true if the vCPU must not enter (a kick raced with the entry).
+ */
+static inline bool vmrun_vcpu_entry_cancelled(struct vmrun_vcpu *vcpu)
+{
+	smp_mb();	/* in_guest before requests; pairs with the kick */
+	return READ_ONCE(vcpu->requests) || need_resched() ||
+	       signal_pending(current);
+}
+
+/*
+ * Blocks a vCPU that executed HLT until @wakeup(@vcpu) holds, polling
+ * first for up to the module parameter halt_poll_ns. Returns 0, or -EINTR
+ * for a signal (the caller exits to user space with KVM_EXIT_INTR).
+ */
+int vmrun_vcpu_halt(struct vmrun_vcpu *vcpu,
+		    bool (*wakeup)(struct vmrun_vcpu *vcpu));
 
 /* Memory slot lookup for readers inside srcu_read_lock(&vm->srcu). */
 const struct vmrun_memslot *vmrun_memslot_find(const struct vmrun_memslots *slots,
