@@ -73,6 +73,14 @@ void vmrun_irq_ack_notify(struct vmrun_vm *vm, unsigned int chip,
 int vmrun_irq_set_gsi(struct vmrun_vm *vm, u32 gsi, enum vmrun_irq_source src,
 		      bool level);
 
+/*
+ * Installs KVM's default x86 routing: GSI 0-15 to the IOAPIC pin of the
+ * same number and to PIC master (0-7) or slave (8-15) pin GSI % 8, GSI
+ * 16-23 to the IOAPIC alone. KVM_CREATE_IRQCHIP calls it (process
+ * context, may sleep); 0 or -ENOMEM.
+ */
+int vmrun_irq_default_routing(struct vmrun_vm *vm);
+
 /* ---- VM plumbing (routing.c and eventfd.c), called by kernel/core ---- */
 
 int vmrun_irq_vm_init(struct vmrun_vm *vm);
