@@ -39,4 +39,15 @@
 #define vmrun_send_kick_ipi(cpu)	((void)(cpu))
 #endif
 
+/*
+ * ---- kernel/irq (eventfd.c) ----
+ * eventfd_signal() dropped its count argument in 6.8: every caller added
+ * one. Kbuild probes for the new form (VMRUN_HAVE_EVENTFD_SIGNAL_CTX_ONLY).
+ */
+#ifdef VMRUN_HAVE_EVENTFD_SIGNAL_CTX_ONLY
+#define vmrun_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define vmrun_eventfd_signal(ctx)	eventfd_signal((ctx), 1)
+#endif
+
 #endif /* VMRUN_COMPAT_H */
