@@ -42,7 +42,8 @@
 /*
  * ---- kernel/irq (eventfd.c) ----
  * eventfd_signal() dropped its count argument in 6.8: every caller added
- * one. Kbuild probes for the new form (VMRUN_HAVE_EVENTFD_SIGNAL_CTX_ONLY).
+ * one. Kbuild's probe of include/linux/eventfd.h for the one-argument
+ * form defines VMRUN_HAVE_EVENTFD_SIGNAL_CTX_ONLY.
  */
 #ifdef VMRUN_HAVE_EVENTFD_SIGNAL_CTX_ONLY
 #define vmrun_eventfd_signal(ctx)	eventfd_signal(ctx)
