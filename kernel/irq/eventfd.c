@@ -78,6 +78,10 @@ static void vmrun_irqfd_fire(struct vmrun_irqfd *irqfd, bool atomic)
 		else
 			r = vmrun_irq_set_gsi(vm, irqfd->gsi,
 					      VMRUN_IRQ_SRC_USER, true);
+		/*
+		 * Lowering a line never sends an MSI, so this is safe in the
+		 * wakeup even if the routes changed in between.
+		 */
 		if (r != -EWOULDBLOCK)
 			vmrun_irq_set_gsi(vm, irqfd->gsi, VMRUN_IRQ_SRC_USER,
 					  false);
