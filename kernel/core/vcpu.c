@@ -24,6 +24,9 @@
 #include <vmrun/compat.h>
 
 #include "internal.h"
+#ifdef CONFIG_X86
+#include "../irq/irqchip.h"
+#endif
 
 static vm_fault_t vmrun_vcpu_fault(struct vm_fault *vmf)
 {
@@ -136,7 +139,10 @@ static long vmrun_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	default:
 		r = -ENOIOCTLCMD;
-		if (vcpu->vm->ops->vcpu_ioctl)
+#ifdef CONFIG_X86
+		r = vmrun_irqchip_vcpu_ioctl(vcpu, ioctl, arg);
+#endif
+		if (r == -ENOIOCTLCMD && vcpu->vm->ops->vcpu_ioctl)
 			r = vcpu->vm->ops->vcpu_ioctl(vcpu, ioctl, arg);
 		if (r == -ENOIOCTLCMD)
 			r = VMRUN_UNKNOWN_VCPU_IOCTL;
@@ -242,6 +248,9 @@ static void vmrun_vcpu_free_core(struct vmrun_vcpu *vcpu)
 
 void vmrun_vcpu_free(struct vmrun_vcpu *vcpu)
 {
+#ifdef CONFIG_X86
+	vmrun_irqchip_vcpu_free(vcpu);
+#endif
 	if (vcpu->vm->ops->vcpu_destroy)
 		vcpu->vm->ops->vcpu_destroy(vcpu);
 	vmrun_vcpu_free_core(vcpu);
@@ -292,6 +301,11 @@ int vmrun_vcpu_create(struct vmrun_vm *vm, unsigned long id)
 	if (r)
 		goto free_core;
 
+#ifdef CONFIG_X86
+	r = vmrun_irqchip_vcpu_create(vcpu);
+	if (r)
+		goto destroy;
+#endif
 	r = xa_insert(&vm->vcpus, vcpu->idx, vcpu, GFP_KERNEL_ACCOUNT);
 	if (r)
 		goto destroy;
@@ -322,6 +336,9 @@ int vmrun_vcpu_create(struct vmrun_vm *vm, unsigned long id)
 erase:
 	xa_erase(&vm->vcpus, vcpu->idx);
 destroy:
+#ifdef CONFIG_X86
+	vmrun_irqchip_vcpu_free(vcpu);
+#endif
 	if (ops->vcpu_destroy)
 		ops->vcpu_destroy(vcpu);
 free_core:

@@ -50,7 +50,11 @@ static void vmrun_vm_destroy(struct kref *ref)
 	unsigned long i;
 
 #ifdef CONFIG_X86
-	/* irqfds first: they drive the irqchip, which the vCPUs use. */
+	/*
+	 * The PIT and irqfds first: they drive the routing table and the
+	 * irqchip, which the vCPUs use.
+	 */
+	vmrun_irqchip_stop(vm);
 	vmrun_irq_vm_destroy(vm);
 	vmrun_irqchip_destroy(vm);
 #endif

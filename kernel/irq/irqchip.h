@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 
 struct vmrun_vm;
+struct vmrun_vcpu;
 
 /*
  * Who drives a level line. An input pin's level is the OR of its
@@ -49,11 +50,69 @@ int vmrun_irqchip_set_pin(struct vmrun_vm *vm, unsigned int chip,
 /* Delivers one MSI (KVM_SIGNAL_MSI, an MSI route); same returns. */
 int vmrun_irqchip_msi(struct vmrun_vm *vm, const struct kvm_msi *msi);
 
-/* The VM's end: frees the irqchip (no vCPU runs any more). */
+/*
+ * The VM's end, in two steps around vmrun_irq_vm_destroy(): stop the
+ * irqchip's own sources (the PIT, which drives GSI 0 through the routing
+ * table), then, once no irqfd can drive a pin, free it. No vCPU runs.
+ */
+void vmrun_irqchip_stop(struct vmrun_vm *vm);
 void vmrun_irqchip_destroy(struct vmrun_vm *vm);
 /* KVM_CREATE_IRQCHIP, KVM_GET/SET_IRQCHIP, the PIT; -ENOIOCTLCMD else. */
 long vmrun_irqchip_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
 			    unsigned long arg);
+
+#ifdef CONFIG_X86
+/*
+ * ---- for the x86 backends (x86/irqchip.c) ----
+ * All of these run in the vCPU's own thread (KVM_RUN or a vCPU ioctl)
+ * unless said otherwise, and do nothing for a vCPU without an in-kernel
+ * LAPIC (vcpu->apic NULL: no KVM_CREATE_IRQCHIP).
+ */
+
+/* Core: a vCPU is created (after the backend's vcpu_init) or freed. */
+int vmrun_irqchip_vcpu_create(struct vmrun_vcpu *vcpu);
+void vmrun_irqchip_vcpu_free(struct vmrun_vcpu *vcpu);
+
+/*
+ * Before each entry: runs expired LAPIC timers and re-arms them. Call
+ * after clearing VMRUN_REQ_EVENT, before looking for interrupts.
+ */
+void vmrun_irqchip_vcpu_prepare(struct vmrun_vcpu *vcpu);
+
+/* An external interrupt (LAPIC or the PIC's ExtINT) waits for the CPU. */
+bool vmrun_irqchip_irq_pending(struct vmrun_vcpu *vcpu);
+/* Interrupt acknowledge: the vector to inject, or -1 if none is left. */
+int vmrun_irqchip_irq_ack(struct vmrun_vcpu *vcpu);
+/* NMIs accepted by the LAPIC since the last call. */
+unsigned int vmrun_irqchip_take_nmis(struct vmrun_vcpu *vcpu);
+/* An INIT came: true once, the LAPIC already INIT-reset. */
+bool vmrun_irqchip_take_init(struct vmrun_vcpu *vcpu);
+/* A SIPI came while waiting for one: true once, with its vector. */
+bool vmrun_irqchip_take_sipi(struct vmrun_vcpu *vcpu, u8 *vector);
+/*
+ * A halted vCPU has something to take: an NMI, INIT or SIPI, or, when
+ * @interruptible (RFLAGS.IF), an interrupt. An expired timer shows up as
+ * VMRUN_REQ_EVENT instead, and as an interrupt once prepared.
+ */
+bool vmrun_irqchip_wakeup(struct vmrun_vcpu *vcpu, bool interruptible);
+
+/*
+ * MSRs the irqchip owns: IA32_APIC_BASE, x2APIC 0x800-0x8ff, and
+ * IA32_TSC_DEADLINE (@guest_tsc: the guest's TSC now). 0 handled,
+ * -EINVAL for #GP, -ENOENT if the MSR is not the irqchip's.
+ */
+int vmrun_irqchip_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val);
+int vmrun_irqchip_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val,
+			    u64 guest_tsc, bool host_initiated);
+/* CR8 <-> TPR[7:4], for a backend that keeps a virtual TPR. */
+u8 vmrun_irqchip_get_cr8(struct vmrun_vcpu *vcpu);
+void vmrun_irqchip_set_cr8(struct vmrun_vcpu *vcpu, u8 cr8);
+/* CPUID offers x2APIC (KVM_SET_CPUID2): IA32_APIC_BASE.EXTD may be set. */
+void vmrun_irqchip_set_x2apic_allowed(struct vmrun_vcpu *vcpu, bool allowed);
+/* KVM_GET_LAPIC, KVM_SET_LAPIC; -ENOIOCTLCMD for other ioctls. */
+long vmrun_irqchip_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
+			      unsigned long arg);
+#endif
 
 /* ---- provided by routing.c, called by the irqchip ---- */
 

@@ -18,6 +18,7 @@
 #include <asm/traps.h>
 #include <vmrun/core.h>
 
+#include "../irq/irqchip.h"
 #include "svm.h"
 
 static void svm_intercept(struct svm_vcpu *svm, unsigned int bit, bool on)
@@ -71,6 +72,28 @@ void svm_prepare_events(struct vmrun_vcpu *vcpu)
 		}
 	}
 
+	/*
+	 * The in-kernel irqchip: an interrupt goes in when the guest can
+	 * take it; until then an interrupt window waits for that moment.
+	 * Acknowledged only when injected, so that a higher one arriving
+	 * meanwhile wins, as on hardware.
+	 */
+	if (vcpu->apic) {
+		c->int_ctl = (c->int_ctl & ~V_TPR_MASK) |
+			     (vmrun_irqchip_get_cr8(vcpu) & V_TPR_MASK);
+		if (vmrun_irqchip_irq_pending(vcpu)) {
+			int vector = -1;
+
+			if (svm_interruptible(vcpu))
+				vector = vmrun_irqchip_irq_ack(vcpu);
+			if (vector >= 0)
+				c->event_inj = vector | SVM_EVTINJ_TYPE_INTR |
+					       SVM_EVTINJ_VALID;
+			else if (!svm_interruptible(vcpu))
+				want_window = true;
+		}
+	}
+
 	/* A virtual interrupt of top priority: taken, i.e. the VINTR exit,
 	 * as soon as the guest has interrupts enabled.
 	 */
@@ -78,6 +101,15 @@ void svm_prepare_events(struct vmrun_vcpu *vcpu)
 		c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
 		svm_intercept(svm, INTERCEPT_VINTR, true);
 	}
+}
+
+/* After an exit: the guest may have moved CR8 (V_TPR) without one. */
+void svm_sync_tpr(struct vmrun_vcpu *vcpu)
+{
+	u8 vtpr = to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
+
+	if (vcpu->apic && vtpr != vmrun_irqchip_get_cr8(vcpu))
+		vmrun_irqchip_set_cr8(vcpu, vtpr);
 }
 
 /* SVM_EXIT_VINTR: the guest can take an interrupt now. */
@@ -117,6 +149,10 @@ void svm_report_events(struct vmrun_vcpu *vcpu)
 					     svm->irq_pending < 0;
 	run->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
 	run->apic_base = svm->apic_base;
+	if (vcpu->apic) {
+		run->cr8 = vmrun_irqchip_get_cr8(vcpu);
+		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &run->apic_base);
+	}
 }
 
 long svm_ioctl_interrupt(struct vmrun_vcpu *vcpu, void __user *argp)

@@ -26,6 +26,7 @@
 #include <vmrun/compat.h>
 #include <vmrun/core.h>
 
+#include "../irq/irqchip.h"
 #include "svm.h"
 
 static_assert(offsetof(struct kvm_regs, rax) == SVM_REGS_RAX);
@@ -62,13 +63,10 @@ void svm_flush_vm(struct vmrun_vm *vm)
 	 * generation, or we see it in the guest and kick it.
 	 */
 	smp_mb();
-	xa_for_each(&vm->vcpus, i, vcpu) {
-		struct svm_vcpu *svm = to_svm(vcpu);
-
-		if (READ_ONCE(svm->in_guest))
-			smp_call_function_single(READ_ONCE(svm->cpu), svm_kick,
+	xa_for_each(&vm->vcpus, i, vcpu)
+		if (READ_ONCE(vcpu->in_guest))
+			smp_call_function_single(READ_ONCE(vcpu->cpu), svm_kick,
 						 NULL, 1);
-	}
 }
 
 static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
@@ -91,8 +89,11 @@ static void svm_set_debugregs(const u64 *dr)
 	set_debugreg(dr[3], 3);
 }
 
-/* One VMRUN, with everything the host needs back around it. */
-static void svm_enter_exit(struct vmrun_vcpu *vcpu)
+/*
+ * One VMRUN, with everything the host needs back around it. Returns false
+ * without entering when a request, a signal or the scheduler came first.
+ */
+static bool svm_enter_exit(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
@@ -108,10 +109,15 @@ static void svm_enter_exit(struct vmrun_vcpu *vcpu)
 	cpu = smp_processor_id();
 	sd = svm_this_cpu();
 
-	moved = svm->cpu != cpu;
-	WRITE_ONCE(svm->cpu, cpu);
-	WRITE_ONCE(svm->in_guest, true);
-	smp_mb();	/* pairs with svm_flush_vm() */
+	moved = vcpu->cpu != cpu;
+	WRITE_ONCE(vcpu->cpu, cpu);
+	WRITE_ONCE(vcpu->in_guest, true);
+	/* Pairs with svm_flush_vm() and vmrun_vcpu_kick(). */
+	if (vmrun_vcpu_entry_cancelled(vcpu)) {
+		WRITE_ONCE(vcpu->in_guest, false);
+		local_irq_enable();
+		return false;
+	}
 	if (moved || svm->asid_generation != sd->asid_generation ||
 	    svm->tlb_generation != atomic64_read(&to_svm_vm(vcpu->vm)->tlb_generation)) {
 		svm->tlb_generation = atomic64_read(&to_svm_vm(vcpu->vm)->tlb_generation);
@@ -147,7 +153,7 @@ static void svm_enter_exit(struct vmrun_vcpu *vcpu)
 		hw_breakpoint_restore();
 	if (host_xcr0 && svm->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
-	WRITE_ONCE(svm->in_guest, false);
+	WRITE_ONCE(vcpu->in_guest, false);
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	asm volatile("stgi" ::: "memory");
 
@@ -156,6 +162,7 @@ static void svm_enter_exit(struct vmrun_vcpu *vcpu)
 	vcpu->regs.rip = vmcb->save.rip;
 	vcpu->regs.rflags = vmcb->save.rflags;
 	local_irq_enable();
+	return true;
 }
 
 static void svm_inject(struct svm_vcpu *svm, u8 vector, bool has_error)
@@ -585,6 +592,10 @@ static bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *slot = svm_msr_slot(svm, msr);
+	int r = vmrun_irqchip_msr_read(vcpu, msr, val);
+
+	if (r != -ENOENT)
+		return !r;
 
 	if (slot) {
 		*val = *slot;
@@ -609,6 +620,12 @@ static bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *slot = svm_msr_slot(svm, msr);
+	int r = vmrun_irqchip_msr_write(vcpu, msr, val,
+					rdtsc() + svm->vmcb->control.tsc_offset,
+					false);
+
+	if (r != -ENOENT)
+		return !r;
 
 	if (slot) {
 		/* A canonical address for the base and syscall MSRs. */
@@ -726,6 +743,12 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		return svm_exit_iret(vcpu);
 	case SVM_EXIT_HLT:
 		svm_skip(vcpu, 1);
+		if (vcpu->apic) {
+			/* The in-kernel irqchip wakes it: wait here. */
+			c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+			vcpu->mp_state = KVM_MP_STATE_HALTED;
+			return SVM_CONTINUE;
+		}
 		run->exit_reason = KVM_EXIT_HLT;
 		return 0;
 	case SVM_EXIT_IOIO:
@@ -769,11 +792,108 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		/* The VMCB's 32-bit exit code, 0xffffffff, as KVM reports it. */
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = c->exit_code;
-		run->fail_entry.cpu = svm->cpu;
+		run->fail_entry.cpu = vcpu->cpu;
 		return 0;
 	default:
 		return svm_internal_error(vcpu,
 					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	}
+}
+
+/* A halted vCPU has something to take: it runs again. */
+static bool svm_halted_can_run(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	return (svm->nmi_pending && !svm->nmi_masked) ||
+	       vmrun_irqchip_wakeup(vcpu, vcpu->regs.rflags & X86_EFLAGS_IF);
+}
+
+/*
+ * What ends vmrun_vcpu_halt(): a request (an interrupt, a timer, INIT or
+ * SIPI arrived: the run loop looks at it), or, while halted, something
+ * already there.
+ */
+static bool svm_halt_wakeup(struct vmrun_vcpu *vcpu)
+{
+	return test_bit(VMRUN_REQ_EVENT, &vcpu->requests) ||
+	       (vcpu->mp_state == KVM_MP_STATE_HALTED &&
+		svm_halted_can_run(vcpu));
+}
+
+/* INIT: the state a CPU has after RESET, but for what INIT keeps. */
+static void svm_init_reset(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 tsc_offset = svm->vmcb->control.tsc_offset;
+
+	svm_vmcb_reset(vcpu);
+	/* The TSC runs on through INIT (SDM 9.1). */
+	svm->vmcb->control.tsc_offset = tsc_offset;
+	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs.rip = 0xfff0;
+	vcpu->regs.rflags = 0x2;
+	svm->nmi_pending = 0;
+	svm->nmi_masked = false;
+	svm->awaiting_iret = false;
+	svm->irq_pending = -1;
+}
+
+/* SIPI: real mode at vector << 12, CS:IP = (vector << 8):0. */
+static void svm_sipi(struct vmrun_vcpu *vcpu, u8 vector)
+{
+	struct vmcb_seg *cs = &to_svm(vcpu)->vmcb->save.cs;
+
+	cs->selector = vector << 8;
+	cs->base = (u64)vector << 12;
+	vcpu->regs.rip = 0;
+}
+
+/* An INIT, then a SIPI, the LAPIC took: the vCPU resets, then starts. */
+void svm_accept_init_sipi(struct vmrun_vcpu *vcpu)
+{
+	u8 vector;
+
+	if (vmrun_irqchip_take_init(vcpu)) {
+		svm_init_reset(vcpu);
+		vcpu->mp_state = vcpu->idx == 0 ? KVM_MP_STATE_RUNNABLE :
+				 KVM_MP_STATE_INIT_RECEIVED;
+	}
+	if (vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED &&
+	    vmrun_irqchip_take_sipi(vcpu, &vector)) {
+		svm_sipi(vcpu, vector);
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	}
+}
+
+/*
+ * The in-kernel irqchip's side of the run loop: timers, INIT and SIPI,
+ * NMIs, and waiting while halted or before the first SIPI. Returns
+ * SVM_CONTINUE when the vCPU is to enter the guest, -EINTR for a signal.
+ */
+static int svm_irqchip_events(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	for (;;) {
+		clear_bit(VMRUN_REQ_EVENT, &vcpu->requests);
+		smp_mb__after_atomic();	/* the bit before what it announces */
+		vmrun_irqchip_vcpu_prepare(vcpu);
+
+		svm_accept_init_sipi(vcpu);
+		svm->nmi_pending = min_t(unsigned int, 2, svm->nmi_pending +
+					 vmrun_irqchip_take_nmis(vcpu));
+
+		if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
+		    svm_halted_can_run(vcpu))
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
+			return SVM_CONTINUE;
+
+		if (vmrun_vcpu_halt(vcpu, svm_halt_wakeup)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
 	}
 }
 
@@ -813,9 +933,18 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 			r = 0;
 			break;
 		}
+		if (vcpu->apic) {
+			r = svm_irqchip_events(vcpu);
+			if (r != SVM_CONTINUE)
+				break;
+		}
 		svm_prepare_events(vcpu);
 		svm->has_run = true;
-		svm_enter_exit(vcpu);
+		if (!svm_enter_exit(vcpu)) {
+			r = SVM_CONTINUE;	/* a request or signal came first */
+			continue;
+		}
+		svm_sync_tpr(vcpu);
 		r = svm_handle_exit(vcpu);
 	} while (r == SVM_CONTINUE);
 	fpu_swap_kvm_fpstate(&svm->fpu, false);

@@ -24,6 +24,8 @@
 #include <asm/reboot.h>
 #include <vmrun/backend.h>
 
+#include "../irq/irqchip.h"
+#include "../x86/cpuid.h"
 #include "svm.h"
 
 /* VM_CR: firmware can disable SVM and lock the choice. */
@@ -238,7 +240,6 @@ static int svm_vcpu_init(struct vmrun_vcpu *vcpu)
 
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = page_to_phys(page);
-	svm->cpu = -1;
 	svm->irq_pending = -1;
 	vcpu->priv = svm;
 	svm_vmcb_reset(vcpu);
@@ -261,12 +262,52 @@ static void svm_vcpu_destroy(struct vmrun_vcpu *vcpu)
 	kfree(svm);
 }
 
+/* CPUID.1:ECX.x2APIC in the table user space set. */
+static bool svm_cpuid_has_x2apic(struct svm_vcpu *svm)
+{
+	unsigned int i;
+
+	for (i = 0; i < svm->cpuid.nent; i++)
+		if (svm->cpuid.entries[i].function == 1)
+			return svm->cpuid.entries[i].ecx & BIT(21);
+	return false;
+}
+
+/*
+ * KVM_SET_MP_STATE, as KVM 6.1 takes it: without an in-kernel LAPIC only
+ * RUNNABLE; with one also HALTED and the two waits of an AP. A pending
+ * SIPI (SIPI_RECEIVED) cannot be set here: the LAPIC model keeps that.
+ */
+static long svm_set_mp_state(struct vmrun_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+		if (!vcpu->apic)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	vcpu->mp_state = mp.mp_state;
+	vmrun_vcpu_request(vcpu, VMRUN_REQ_EVENT);
+	return 0;
+}
+
 static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmrun_cpuid_state st;
+	long r;
 
 	switch (ioctl) {
 	case KVM_GET_SREGS:
@@ -283,7 +324,17 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 		return svm_set_vcpu_events(vcpu, argp);
 	case KVM_SET_CPUID2:
 		svm_cpuid_state(vcpu, &st);
-		return vmrun_x86_set_cpuid2(&svm->cpuid, argp, svm->has_run, &st);
+		r = vmrun_x86_set_cpuid2(&svm->cpuid, argp, svm->has_run, &st);
+		if (!r)
+			vmrun_irqchip_set_x2apic_allowed(vcpu, svm_cpuid_has_x2apic(svm));
+		return r;
+	case KVM_GET_MP_STATE:
+		/* As KVM: an INIT or SIPI that came in counts already. */
+		if (vcpu->apic)
+			svm_accept_init_sipi(vcpu);
+		return put_user(vcpu->mp_state, (u32 __user *)argp);
+	case KVM_SET_MP_STATE:
+		return svm_set_mp_state(vcpu, argp);
 	case KVM_GET_CPUID2:
 		svm_cpuid_state(vcpu, &st);
 		return vmrun_x86_get_cpuid2(&svm->cpuid, argp, &st);
@@ -296,8 +347,9 @@ static long svm_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
 	switch (ioctl) {
 	case KVM_GET_SUPPORTED_CPUID:
-		/* No in-kernel irqchip and no MTRR MSRs yet. */
-		return vmrun_x86_get_supported_cpuid((void __user *)arg, 0);
+		/* The in-kernel irqchip: x2APIC, TSC deadline. No MTRRs yet. */
+		return vmrun_x86_get_supported_cpuid((void __user *)arg,
+						     VMRUN_CPUID_IRQCHIP);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -342,6 +394,11 @@ static long svm_check_extension(struct vmrun_vm *vm, long cap)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_IRQCHIP:		/* kernel/irq/x86 with this backend */
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	default:
 		return 0;

@@ -68,12 +68,10 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	unsigned long vmcb_pa;
 
-	/* Where the vCPU last ran, for ASID and TLB bookkeeping. */
-	int cpu;
+	/* ASID and TLB bookkeeping (vcpu->cpu: where it last ran). */
 	u32 asid;
 	u64 asid_generation;
 	u64 tlb_generation;
-	bool in_guest;			/* between entry and exit, for flushes */
 
 	struct fpu_guest fpu;
 	u64 xcr0;
@@ -123,6 +121,7 @@ bool svm_guest_state_valid(const struct vmcb_save_area *s);
 /* events.c */
 void svm_prepare_events(struct vmrun_vcpu *vcpu);
 void svm_report_events(struct vmrun_vcpu *vcpu);
+void svm_sync_tpr(struct vmrun_vcpu *vcpu);
 int svm_exit_vintr(struct vmrun_vcpu *vcpu);
 int svm_exit_iret(struct vmrun_vcpu *vcpu);
 long svm_ioctl_interrupt(struct vmrun_vcpu *vcpu, void __user *argp);
@@ -135,6 +134,7 @@ void svm_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st);
 
 /* run.c */
 int svm_vcpu_run(struct vmrun_vcpu *vcpu);
+void svm_accept_init_sipi(struct vmrun_vcpu *vcpu);
 void svm_flush_vm(struct vmrun_vm *vm);
 
 #endif /* __ASSEMBLY__ */

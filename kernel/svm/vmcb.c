@@ -12,6 +12,7 @@
 #include <asm/tlbflush.h>
 #include <vmrun/core.h>
 
+#include "../irq/irqchip.h"
 #include "svm.h"
 
 /* VMCB segment attribute bits (APM vol. 2, 15.5.1). */
@@ -161,6 +162,10 @@ long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	sregs.cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
 	sregs.efer = s->efer & ~EFER_SVME;
 	sregs.apic_base = svm->apic_base;
+	if (vcpu->apic) {
+		sregs.cr8 = vmrun_irqchip_get_cr8(vcpu);
+		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &sregs.apic_base);
+	}
 
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
@@ -268,6 +273,13 @@ long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~V_TPR_MASK) |
 				     (sregs.cr8 & V_TPR_MASK);
 	svm->apic_base = sregs.apic_base;
+	if (vcpu->apic) {
+		/* As KVM: the LAPIC takes both; a bad base is refused. */
+		if (vmrun_irqchip_msr_write(vcpu, MSR_IA32_APICBASE,
+					    sregs.apic_base, 0, true))
+			return -EINVAL;
+		vmrun_irqchip_set_cr8(vcpu, sregs.cr8);
+	}
 	return 0;
 }
 
@@ -279,5 +291,7 @@ void svm_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st)
 	st->cr4 = svm->vmcb->save.cr4;
 	st->xcr0 = svm->xcr0;
 	st->apic_base = svm->apic_base;
+	if (vcpu->apic)
+		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &st->apic_base);
 	st->apic_id = vcpu->id;
 }
