@@ -588,7 +588,11 @@ static u64 *svm_msr_slot(struct svm_vcpu *svm, u32 msr)
 /* EFER bits a guest may set: those of the features vmrun runs guests with. */
 #define SVM_GUEST_EFER	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
-static bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
+/*
+ * RDMSR, and KVM_GET_MSRS with @host set: false if the MSR does not exist
+ * (the guest gets #GP).
+ */
+bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *slot = svm_msr_slot(svm, msr);
@@ -616,13 +620,17 @@ static bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
 	}
 }
 
-static bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
+/*
+ * WRMSR, and KVM_SET_MSRS with @host set (which may write what the guest
+ * may not, as KVM's host_initiated): false means #GP.
+ */
+bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *slot = svm_msr_slot(svm, msr);
 	int r = vmrun_irqchip_msr_write(vcpu, msr, val,
 					rdtsc() + svm->vmcb->control.tsc_offset,
-					false);
+					host);
 
 	if (r != -ENOENT)
 		return !r;
@@ -662,12 +670,12 @@ static int svm_exit_msr(struct vmrun_vcpu *vcpu)
 
 	if (svm->vmcb->control.exit_info_1) {
 		val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
-		if (!svm_msr_write(vcpu, msr, val)) {
+		if (!svm_msr_write(vcpu, msr, val, false)) {
 			svm_inject(svm, GP_VECTOR, true);
 			return SVM_CONTINUE;
 		}
 	} else {
-		if (!svm_msr_read(vcpu, msr, &val)) {
+		if (!svm_msr_read(vcpu, msr, &val, false)) {
 			svm_inject(svm, GP_VECTOR, true);
 			return SVM_CONTINUE;
 		}

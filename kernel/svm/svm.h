@@ -135,6 +135,8 @@ void svm_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st);
 /* run.c */
 int svm_vcpu_run(struct vmrun_vcpu *vcpu);
 void svm_accept_init_sipi(struct vmrun_vcpu *vcpu);
+bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val, bool host);
+bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host);
 void svm_flush_vm(struct vmrun_vm *vm);
 
 #endif /* __ASSEMBLY__ */
