@@ -17,6 +17,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -227,7 +228,12 @@ int vmrun_vcpu_halt(struct vmrun_vcpu *vcpu,
 			if (signal_pending(current))
 				return -EINTR;
 			cpu_relax();
-		} while (!need_resched() && ktime_get_ns() < stop);
+			/*
+			 * Another task wants this CPU (maybe the very vCPU
+			 * whose reply we wait for): stop polling at once.
+			 */
+		} while (!need_resched() && single_task_running() &&
+			 ktime_get_ns() < stop);
 	}
 	if (wait_event_interruptible(vcpu->wq, wakeup(vcpu)))
 		return -EINTR;

@@ -14,6 +14,7 @@
  */
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
@@ -118,7 +119,7 @@ static bool svm_enter_exit(struct vmrun_vcpu *vcpu)
 		local_irq_enable();
 		return false;
 	}
-	if (moved || svm->asid_generation != sd->asid_generation ||
+	if (moved || !svm->asid || svm->asid_generation != sd->asid_generation ||
 	    svm->tlb_generation != atomic64_read(&to_svm_vm(vcpu->vm)->tlb_generation)) {
 		svm->tlb_generation = atomic64_read(&to_svm_vm(vcpu->vm)->tlb_generation);
 		svm_new_asid(svm, sd);
@@ -718,6 +719,33 @@ static int svm_exit_rdtscp(struct vmrun_vcpu *vcpu)
 	return SVM_CONTINUE;
 }
 
+/*
+ * A VMCB that VMRUN refused (or that vmrun's own checks refused before
+ * VMRUN would have): with this parameter set, its state goes to the
+ * kernel log, as KVM's parameter of the same name does.
+ */
+static bool dump_invalid_vmcb;
+module_param(dump_invalid_vmcb, bool, 0644);
+MODULE_PARM_DESC(dump_invalid_vmcb, "log the state of a VMCB that VMRUN refused");
+
+static void svm_dump_vmcb(struct vmrun_vcpu *vcpu, const char *who)
+{
+	const struct vmcb *v = to_svm(vcpu)->vmcb;
+	const struct vmcb_save_area *s = &v->save;
+	const struct vmcb_control_area *c = &v->control;
+
+	if (!READ_ONCE(dump_invalid_vmcb))
+		return;
+	pr_info_ratelimited("vmrun-svm: vCPU %u: %s refused the VMCB: cr0 %llx cr3 %llx cr4 %llx efer %llx dr6 %llx dr7 %llx rip %llx rflags %llx\n",
+			    vcpu->id, who, s->cr0, s->cr3, s->cr4, s->efer,
+			    s->dr6, s->dr7, s->rip, s->rflags);
+	pr_info_ratelimited("vmrun-svm:   cs %x/%x/%llx ss %x/%x tr %x/%x event_inj %x/%x int_ctl %x int_state %x asid %u tlb_ctl %x\n",
+			    s->cs.selector, s->cs.attrib, s->cs.base,
+			    s->ss.selector, s->ss.attrib, s->tr.selector,
+			    s->tr.attrib, c->event_inj, c->event_inj_err,
+			    c->int_ctl, c->int_state, c->asid, c->tlb_ctl);
+}
+
 static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -797,6 +825,7 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 0;
 	case (u32)SVM_EXIT_ERR:
+		svm_dump_vmcb(vcpu, "VMRUN");
 		/* The VMCB's 32-bit exit code, 0xffffffff, as KVM reports it. */
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = c->exit_code;
@@ -933,6 +962,7 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 		}
 		cond_resched();
 		if (!svm_guest_state_valid(&svm->vmcb->save)) {
+			svm_dump_vmcb(vcpu, "vmrun's check");
 			/* What VMRUN answers: VMEXIT_INVALID. */
 			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason =

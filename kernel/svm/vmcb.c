@@ -67,6 +67,8 @@ void svm_vmcb_reset(struct vmrun_vcpu *vcpu)
 	unsigned int i;
 
 	memset(svm->vmcb, 0, PAGE_SIZE);
+	/* The VMCB lost its ASID: the next entry takes a fresh one. */
+	svm->asid = 0;
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		vmcb_set_intercept(c, intercepts[i]);
