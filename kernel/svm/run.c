@@ -601,6 +601,8 @@ bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val, bool host)
 
 	if (r != -ENOENT)
 		return !r;
+	if (!svm_msr_listed(msr))
+		return false;	/* KVM_GET_MSR_INDEX_LIST names them all */
 
 	if (slot) {
 		*val = *slot;
@@ -635,7 +637,11 @@ bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host)
 
 	if (r != -ENOENT)
 		return !r;
+	if (!svm_msr_listed(msr))
+		return false;
 
+	if (msr == MSR_IA32_CR_PAT && !svm_pat_valid(val))
+		return false;	/* VMRUN would refuse it */
 	if (slot) {
 		/* A canonical address for the base and syscall MSRs. */
 		if (msr != MSR_IA32_CR_PAT && msr != MSR_TSC_AUX &&
@@ -691,14 +697,10 @@ static int svm_exit_xsetbv(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
-	u64 host = boot_cpu_has(X86_FEATURE_XSAVE) ?
-		   xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 
-	/* XCR0 only; x87 always on; AVX needs SSE; nothing the host lacks. */
+	/* XCR0 only, from CPL 0, by the rules of svm_xcr0_valid(). */
 	if ((u32)vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK ||
-	    svm->vmcb->save.cpl != 0 || !(val & XFEATURE_MASK_FP) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
-	    (val & ~host)) {
+	    svm->vmcb->save.cpl != 0 || !svm_xcr0_valid(svm, val)) {
 		svm_inject(svm, GP_VECTOR, true);
 		return SVM_CONTINUE;
 	}

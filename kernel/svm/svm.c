@@ -338,6 +338,22 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_CPUID2:
 		svm_cpuid_state(vcpu, &st);
 		return vmrun_x86_get_cpuid2(&svm->cpuid, argp, &st);
+	case KVM_GET_FPU:
+		return svm_get_fpu(vcpu, argp);
+	case KVM_SET_FPU:
+		return svm_set_fpu(vcpu, argp);
+	case KVM_GET_XSAVE:
+		return svm_get_xsave(vcpu, argp);
+	case KVM_SET_XSAVE:
+		return svm_set_xsave(vcpu, argp);
+	case KVM_GET_XCRS:
+		return svm_get_xcrs(vcpu, argp);
+	case KVM_SET_XCRS:
+		return svm_set_xcrs(vcpu, argp);
+	case KVM_GET_MSRS:
+		return svm_get_msrs(vcpu, argp);
+	case KVM_SET_MSRS:
+		return svm_set_msrs(vcpu, argp);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -350,6 +366,8 @@ static long svm_dev_ioctl(unsigned int ioctl, unsigned long arg)
 		/* The in-kernel irqchip: x2APIC, TSC deadline. No MTRRs yet. */
 		return vmrun_x86_get_supported_cpuid((void __user *)arg,
 						     VMRUN_CPUID_IRQCHIP);
+	case KVM_GET_MSR_INDEX_LIST:
+		return svm_get_msr_index_list((void __user *)arg);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -399,7 +417,10 @@ static long svm_check_extension(struct vmrun_vm *vm, long cap)
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_XSAVE:		/* KVM_GET/SET_XSAVE, with XSAVE or not */
 		return 1;
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	default:
 		return 0;
 	}

@@ -139,5 +139,29 @@ bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val, bool host);
 bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host);
 void svm_flush_vm(struct vmrun_vm *vm);
 
+/* state.c */
+u64 svm_supported_xcr0(struct svm_vcpu *svm);
+bool svm_xcr0_valid(struct svm_vcpu *svm, u64 xcr0);
+bool svm_msr_listed(u32 msr);
+long svm_get_fpu(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_set_fpu(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_get_xsave(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_set_xsave(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_get_xcrs(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_set_xcrs(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_get_msrs(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_set_msrs(struct vmrun_vcpu *vcpu, void __user *argp);
+long svm_get_msr_index_list(void __user *argp);
+
+/* Each of PAT's eight entries a memory type: 0, 1, 4, 5, 6 or 7. */
+static inline bool svm_pat_valid(u64 pat)
+{
+	u64 bit1 = pat & 0x0202020202020202ULL;
+	u64 bit2 = pat & 0x0404040404040404ULL;
+
+	/* Types 8 and up, and 2 and 3 (bit 1 without bit 2), are reserved. */
+	return !(pat & 0xf8f8f8f8f8f8f8f8ULL) && !(bit1 & ~(bit2 >> 1));
+}
+
 #endif /* __ASSEMBLY__ */
 #endif /* VMRUN_SVM_H */
