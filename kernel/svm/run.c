@@ -615,6 +615,15 @@ bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	case MSR_IA32_TSC:
 		*val = rdtsc() + svm->vmcb->control.tsc_offset;
 		return true;
+	case MSR_AMD64_NB_CFG:
+	case MSR_FAM10H_MMIO_CONF_BASE:
+		/*
+		 * Northbridge set-up Linux reads without a fault handler on
+		 * AMD family 0x10 and later: no MMIO config window, nothing
+		 * to configure. Reads 0, writes are dropped, as in KVM.
+		 */
+		*val = 0;
+		return true;
 	case MSR_IA32_APICBASE:
 		*val = svm->apic_base;
 		return true;
@@ -663,6 +672,9 @@ bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host)
 		return true;
 	case MSR_IA32_TSC:
 		svm->vmcb->control.tsc_offset = val - rdtsc();
+		return true;
+	case MSR_AMD64_NB_CFG:
+	case MSR_FAM10H_MMIO_CONF_BASE:
 		return true;
 	default:
 		return false;
@@ -933,6 +945,11 @@ static int svm_irqchip_events(struct vmrun_vcpu *vcpu)
 			vcpu->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
+		/*
+		 * Woken by a request that changed nothing for us (a PIC kick
+		 * while interrupts are off, say): never spin the host CPU.
+		 */
+		cond_resched();
 	}
 }
 
