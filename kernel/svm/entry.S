@@ -22,6 +22,7 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
+#include <vmrun/compat.h>
 
 #include "svm.h"
 
@@ -86,6 +87,15 @@ SYM_FUNC_START(svm_enter_guest)
 
 	mov	SLOT_HOST_VMCB(%rsp), %rax
 	vmload	%rax
+
+	/*
+	 * Spectre v2 and retbleed: the guest may have trained the return
+	 * predictors with its own targets. Where the host's mitigations
+	 * ask for it, overwrite the return stack buffer and untrain returns
+	 * before the first RET, as KVM does after its VMRUN.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	VMRUN_UNTRAIN_RET_VM
 	add	$24, %rsp
 
 	/* Leave no guest value in a register the host might speculate on. */

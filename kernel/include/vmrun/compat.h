@@ -8,6 +8,20 @@
 #ifndef VMRUN_COMPAT_H
 #define VMRUN_COMPAT_H
 
+#ifdef __ASSEMBLY__
+#include <asm/nospec-branch.h>
+/*
+ * Return-predictor untraining after a VM exit (retbleed, SRSO), where the
+ * host's mitigations ask for it. 6.12 has a variant for VM exits (its IBPB
+ * follows X86_FEATURE_IBPB_ON_VMEXIT); 6.1 uses the entry one, as its KVM.
+ */
+#ifdef UNTRAIN_RET_VM
+#define VMRUN_UNTRAIN_RET_VM	UNTRAIN_RET_VM
+#else
+#define VMRUN_UNTRAIN_RET_VM	UNTRAIN_RET
+#endif
+#else /* !__ASSEMBLY__ */
+
 #include <linux/compiler.h>
 #include <linux/kvm.h>
 
@@ -51,4 +65,5 @@
 #define vmrun_eventfd_signal(ctx)	eventfd_signal((ctx), 1)
 #endif
 
+#endif /* __ASSEMBLY__ */
 #endif /* VMRUN_COMPAT_H */
