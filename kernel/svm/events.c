@@ -163,6 +163,9 @@ long svm_ioctl_interrupt(struct vmrun_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= 256)
 		return -EINVAL;
+	/* The in-kernel PIC owns ExtINT: KVM 6.1 refuses it then. */
+	if (vcpu->apic)
+		return -ENXIO;
 	to_svm(vcpu)->irq_pending = irq.irq;
 	return 0;
 }

@@ -99,7 +99,7 @@ int main(void)
 
 	irq_require_cap(sys_fd, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP");
 	max_routes = irq_cap(sys_fd, KVM_CAP_IRQ_ROUTING);
-	tap_plan(33);
+	tap_plan(35);
 
 	/* A closed fd far above the lowest free one, which later opens reuse. */
 	closed_fd = fcntl(efd, F_DUPFD_CLOEXEC, 1000);
@@ -126,6 +126,14 @@ int main(void)
 			 "no irqchip: KVM_SET_GSI_ROUTING -> EINVAL");
 	tap_expect_errno(TAP_CALL(ioctl(a.vm_fd, KVM_CREATE_IRQCHIP, 0)), EINVAL,
 			 "KVM_CREATE_IRQCHIP after KVM_CREATE_VCPU -> EINVAL");
+	{
+		struct kvm_lapic_state *ls = calloc(1, sizeof(*ls));
+
+		tap_expect_errno(TAP_CALL(ls ? ioctl(a.vcpu_fd, KVM_GET_LAPIC, ls) :
+					  -1), EINVAL,
+				 "no irqchip: KVM_GET_LAPIC -> EINVAL");
+		free(ls);
+	}
 	if (irq_expect(&a, 1, &v, "the VM without an irqchip still runs"))
 		tap_expect_eq(v, 0x42, "the VM without an irqchip still runs its guest");
 
@@ -137,6 +145,13 @@ int main(void)
 		goto out;
 	tap_expect_errno(TAP_CALL(ioctl(b.vm_fd, KVM_CREATE_IRQCHIP, 0)), EEXIST,
 			 "KVM_CREATE_IRQCHIP twice -> EEXIST");
+	{
+		struct kvm_interrupt intr = { .irq = 0x30 };
+
+		/* The in-kernel PIC delivers ExtINT; user space may not. */
+		tap_expect_errno(TAP_CALL(ioctl(b.vcpu_fd, KVM_INTERRUPT, &intr)),
+				 ENXIO, "irqchip: KVM_INTERRUPT -> ENXIO");
+	}
 	memset(&chip, 0, sizeof(chip));
 	chip.chip_id = 3;
 	tap_expect_errno(TAP_CALL(ioctl(b.vm_fd, KVM_GET_IRQCHIP, &chip)), EINVAL,

@@ -691,7 +691,7 @@ long vmrun_irqchip_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 	if (ioctl != KVM_GET_LAPIC && ioctl != KVM_SET_LAPIC)
 		return -ENOIOCTLCMD;
 	if (!apic)
-		return -ENXIO;	/* KVM: no in-kernel LAPIC */
+		return -EINVAL;	/* as KVM 6.1 without an in-kernel LAPIC */
 	st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 	if (!st)
 		return -ENOMEM;
