@@ -721,6 +721,74 @@ static int svm_exit_xsetbv(struct vmrun_vcpu *vcpu)
 	return SVM_CONTINUE;
 }
 
+/* The GPR a ModRM r/m field (with REX.B) names, in struct kvm_regs. */
+static u64 *svm_gpr(struct vmrun_vcpu *vcpu, unsigned int n)
+{
+	u64 *gprs[16] = {
+		&vcpu->regs.rax, &vcpu->regs.rcx, &vcpu->regs.rdx,
+		&vcpu->regs.rbx, &vcpu->regs.rsp, &vcpu->regs.rbp,
+		&vcpu->regs.rsi, &vcpu->regs.rdi, &vcpu->regs.r8,
+		&vcpu->regs.r9, &vcpu->regs.r10, &vcpu->regs.r11,
+		&vcpu->regs.r12, &vcpu->regs.r13, &vcpu->regs.r14,
+		&vcpu->regs.r15,
+	};
+
+	return gprs[n & 15];
+}
+
+/*
+ * MOV to CR4, intercepted so that the guest sets only the bits its CPUID
+ * offers (svm_guest_cr4_mask()) and the SDM's rules hold; #GP otherwise.
+ * Decode assists name the source register; without them (QEMU's SVM)
+ * the instruction is read: legacy prefixes, REX, 0F 22 /r.
+ */
+static int svm_exit_write_cr4(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	enum vmrun_emul_mode mode = svm_cpu_mode(s, vcpu->regs.rflags);
+	u64 info = svm->vmcb->control.exit_info_1, old = s->cr4, val;
+	u8 bytes[VMRUN_EMUL_MAX_LEN];
+	unsigned int n, i = 0, rex = 0, len, gpr;
+
+	if ((info & BIT_ULL(63)) && boot_cpu_has(X86_FEATURE_NRIPS)) {
+		gpr = info & 0xf;
+		len = 0;	/* next_rip has it */
+	} else {
+		n = svm_fetch_insn(vcpu, mode, bytes);
+		while (i < n && (bytes[i] == 0x66 || bytes[i] == 0x67 ||
+				 bytes[i] == 0xf2 || bytes[i] == 0xf3 ||
+				 svm_seg_override(s, bytes[i])))
+			i++;
+		if (mode == VMRUN_EMUL_MODE64 && i < n && (bytes[i] & 0xf0) == 0x40)
+			rex = bytes[i++];
+		if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != 0x22 ||
+		    ((bytes[i + 2] >> 3) & 7) != 4)
+			return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+		gpr = (bytes[i + 2] & 7) | (rex & 1 ? 8 : 0);
+		len = i + 3;
+	}
+	val = *svm_gpr(vcpu, gpr);
+	if (mode != VMRUN_EMUL_MODE64)
+		val = (u32)val;
+
+	if ((val & ~svm_guest_cr4_mask(svm)) ||
+	    /* Long mode needs PAE; PCIDE needs long mode and PCID 0. */
+	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)) ||
+	    ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	     (!(s->efer & EFER_LMA) || (s->cr3 & 0xfff)))) {
+		svm_inject(svm, GP_VECTOR, true);
+		return SVM_CONTINUE;
+	}
+	/* A paging bit changed: the guest's TLB goes, as the SDM says. */
+	if ((old ^ val) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP))
+		svm->asid = 0;
+	s->cr4 = val;
+	svm_skip(vcpu, len);
+	return SVM_CONTINUE;
+}
+
 static int svm_exit_rdtscp(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -813,6 +881,8 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 		return svm_exit_xsetbv(vcpu);
 	case SVM_EXIT_RDTSCP:
 		return svm_exit_rdtscp(vcpu);
+	case SVM_EXIT_WRITE_CR4:
+		return svm_exit_write_cr4(vcpu);
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_WBINVD:
 		/* Caches are coherent for the guest: nothing to write back. */

@@ -117,6 +117,7 @@ void svm_vmcb_reset(struct vmrun_vcpu *vcpu);
 long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 bool svm_guest_state_valid(const struct vmcb_save_area *s);
+u64 svm_guest_cr4_mask(struct svm_vcpu *svm);
 
 /* events.c */
 void svm_prepare_events(struct vmrun_vcpu *vcpu);

@@ -72,6 +72,8 @@ void svm_vmcb_reset(struct vmrun_vcpu *vcpu)
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		vmcb_set_intercept(c, intercepts[i]);
+	/* CR4 bits follow the guest's CPUID: every write is checked. */
+	vmcb_set_intercept(c, INTERCEPT_CR4_WRITE);
 	/* Machine checks belong to the host. */
 	vmcb_set_intercept(c, INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR);
 	c->iopm_base_pa = svm_iopm_pa;
@@ -184,12 +186,66 @@ static u64 svm_supported_cr4(void)
 	       X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 }
 
+/* The KVM_SET_CPUID2 entry for @function/@index, or NULL. */
+static const struct kvm_cpuid_entry2 *svm_cpuid_entry(struct svm_vcpu *svm,
+						      u32 function, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < svm->cpuid.nent; i++)
+		if (svm->cpuid.entries[i].function == function &&
+		    svm->cpuid.entries[i].index == index)
+			return &svm->cpuid.entries[i];
+	return NULL;
+}
+
+/*
+ * The CR4 bits this guest may set (as KVM's kvm_is_valid_cr4): the base
+ * set, and each feature bit whose CPUID feature the guest's table gives
+ * and the host has. Never PKE (nothing switches PKRU), LA57 (the page
+ * walker has four levels) or VMXE (no nested virtualization).
+ */
+u64 svm_guest_cr4_mask(struct svm_vcpu *svm)
+{
+	const struct kvm_cpuid_entry2 *l1 = svm_cpuid_entry(svm, 1, 0);
+	const struct kvm_cpuid_entry2 *l7 = svm_cpuid_entry(svm, 7, 0);
+	u64 mask = svm_supported_cr4();
+	/*
+	 * Before any KVM_SET_CPUID2, KVM 6.1 limits CR4 by the host alone
+	 * (its guest reserved bits are computed from the table when one is
+	 * set): an all-ones table stands for that here.
+	 */
+	static const struct kvm_cpuid_entry2 all = {
+		.ebx = ~0U, .ecx = ~0U, .edx = ~0U,
+	};
+
+	if (!svm->cpuid.nent) {
+		l1 = &all;
+		l7 = &all;
+	}
+	if (l1 && (l1->ecx & BIT(17)) && boot_cpu_has(X86_FEATURE_PCID))
+		mask |= X86_CR4_PCIDE;
+	if (l1 && (l1->ecx & BIT(26)) && boot_cpu_has(X86_FEATURE_XSAVE))
+		mask |= X86_CR4_OSXSAVE;
+	if (!l7)
+		return mask;
+	if ((l7->ebx & BIT(0)) && boot_cpu_has(X86_FEATURE_FSGSBASE))
+		mask |= X86_CR4_FSGSBASE;
+	if ((l7->ebx & BIT(7)) && boot_cpu_has(X86_FEATURE_SMEP))
+		mask |= X86_CR4_SMEP;
+	if ((l7->ebx & BIT(20)) && boot_cpu_has(X86_FEATURE_SMAP))
+		mask |= X86_CR4_SMAP;
+	if ((l7->ecx & BIT(2)) && boot_cpu_has(X86_FEATURE_UMIP))
+		mask |= X86_CR4_UMIP;
+	return mask;
+}
+
 /*
  * KVM 6.1 refuses what no CPU could be in (kvm_is_valid_sregs): long mode
  * without PAE or LMA, LMA or a 64-bit CS outside long mode, CR4 bits the
- * CPU lacks. Anything else that VMRUN dislikes fails at entry instead.
+ * guest's CPU lacks. Anything else VMRUN dislikes fails at entry instead.
  */
-static bool svm_sregs_valid(const struct kvm_sregs *sregs)
+static bool svm_sregs_valid(const struct kvm_sregs *sregs, u64 cr4_mask)
 {
 	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
 		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
@@ -204,7 +260,7 @@ static bool svm_sregs_valid(const struct kvm_sregs *sregs)
 	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
 	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
 		return false;
-	return !(sregs->cr4 & ~svm_supported_cr4());
+	return !(sregs->cr4 & ~cr4_mask);
 }
 
 /* EFER bits a VMRUN accepts; the rest must be zero (APM 15.5.1). */
@@ -247,7 +303,7 @@ long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (!svm_sregs_valid(&sregs))
+	if (!svm_sregs_valid(&sregs, svm_guest_cr4_mask(svm)))
 		return -EINVAL;
 	/* Interrupt injection comes with KVM_INTERRUPT: none can be pending. */
 	for (i = 0; i < ARRAY_SIZE(sregs.interrupt_bitmap); i++)
@@ -270,6 +326,8 @@ long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	s->cr0 = sregs.cr0;
 	s->cr2 = sregs.cr2;
 	s->cr3 = sregs.cr3;
+	if (s->cr4 != sregs.cr4)
+		svm->asid = 0;	/* paging bits may change: a fresh ASID */
 	s->cr4 = sregs.cr4;
 	s->efer = sregs.efer | EFER_SVME;
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~V_TPR_MASK) |
