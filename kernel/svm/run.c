@@ -789,6 +789,35 @@ static int svm_exit_write_cr4(struct vmrun_vcpu *vcpu)
 	return SVM_CONTINUE;
 }
 
+/*
+ * The length of the instruction at RIP of a WBINVD exit: WBINVD (0F 09),
+ * WBNOINVD (F3 0F 09), any legacy prefixes before them, and INVD
+ * (0F 08), which QEMU's SVM reports with the WBINVD exit code too.
+ */
+static unsigned int svm_wbinvd_len(struct vmrun_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	enum vmrun_emul_mode mode = svm_cpu_mode(&svm->vmcb->save,
+						 vcpu->regs.rflags);
+	u8 bytes[VMRUN_EMUL_MAX_LEN];
+	unsigned int n, i = 0;
+
+	if (boot_cpu_has(X86_FEATURE_NRIPS))
+		return 2;	/* svm_skip() takes next_rip */
+	n = svm_fetch_insn(vcpu, mode, bytes);
+	while (i < n && (bytes[i] == 0x66 || bytes[i] == 0x67 ||
+			 bytes[i] == 0xf0 || bytes[i] == 0xf2 ||
+			 bytes[i] == 0xf3 ||
+			 svm_seg_override(&svm->vmcb->save, bytes[i])))
+		i++;
+	if (mode == VMRUN_EMUL_MODE64 && i < n && (bytes[i] & 0xf0) == 0x40)
+		i++;	/* REX */
+	if (i + 2 <= n && bytes[i] == 0x0f &&
+	    (bytes[i + 1] == 0x09 || bytes[i + 1] == 0x08))
+		return i + 2;
+	return 2;
+}
+
 static int svm_exit_rdtscp(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -884,9 +913,12 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR4:
 		return svm_exit_write_cr4(vcpu);
 	case SVM_EXIT_INVD:
-	case SVM_EXIT_WBINVD:
 		/* Caches are coherent for the guest: nothing to write back. */
 		svm_skip(vcpu, 2);
+		return SVM_CONTINUE;
+	case SVM_EXIT_WBINVD:
+		/* WBNOINVD (F3 0F 09) exits as WBINVD (0F 09): mind its prefix. */
+		svm_skip(vcpu, svm_wbinvd_len(vcpu));
 		return SVM_CONTINUE;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMMCALL:
