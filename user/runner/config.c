@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,10 +38,10 @@ struct key {
 };
 
 static const struct key keys[];
-enum { NKEYS = 10 };
+enum { NKEYS = 12 };
 
 static const char *const sections[] = {
-	"vm", "kernel", "firmware", "serial", "device", "test-exit",
+	"vm", "kernel", "firmware", "serial", "device", "test-exit", "disk",
 };
 
 struct parser {
@@ -224,6 +225,23 @@ static void parse_firmware(struct parser *p, const struct key *k, const char *va
 	open_input(p, k, val, &p->cfg->firmware);
 }
 
+/* The disk is opened by check_disk(), once `readonly` is known. */
+static void parse_disk_path(struct parser *p, const struct key *k, const char *val)
+{
+	p->cfg->disk.path = resolve_path(p, k, val);
+	p->cfg->disk.line = p->line;
+}
+
+static void parse_disk_readonly(struct parser *p, const struct key *k, const char *val)
+{
+	if (!strcmp(val, "yes"))
+		p->cfg->disk_readonly = true;
+	else if (!strcmp(val, "no"))
+		p->cfg->disk_readonly = false;
+	else
+		fail(p, p->line, k, "'%s' is not one of yes, no", val);
+}
+
 static void parse_cmdline(struct parser *p, const struct key *k, const char *val)
 {
 	free(p->cfg->cmdline);
@@ -291,6 +309,8 @@ static const struct {
 	{ 0x070, 2, "the CMOS/RTC" },
 	{ 0x080, 1, "the POST port" },
 	{ 0x0a0, 2, "the PIC" },
+	{ 0x1f0, 8, "the disk controller" },
+	{ 0x3f6, 1, "the disk controller" },
 	{ 0x3f8, 8, "the serial port" },
 	{ 0x4d0, 2, "the PIC (ELCR)" },
 	{ 0x510, 12, "fw_cfg" },
@@ -330,6 +350,8 @@ static const struct key keys[NKEYS] = {
 	{ "serial",	"file",		parse_console_file },
 	{ "device",	"path",		parse_device },
 	{ "test-exit",	"port",		parse_exit_port },
+	{ "disk",	"path",		parse_disk_path },
+	{ "disk",	"readonly",	parse_disk_readonly },
 };
 
 /* --- lines ------------------------------------------------------------ */
@@ -473,6 +495,52 @@ static void check_firmware(struct parser *p)
 		     cfg->firmware.path, cfg->firmware.size);
 }
 
+/*
+ * The disk image: a regular file of whole 512-byte sectors, opened
+ * read-write (or read-only) and locked so that two vmruns cannot share it
+ * writable (an exclusive flock; a shared one for readonly = yes).
+ */
+static void check_disk(struct parser *p)
+{
+	struct config *cfg = p->cfg;
+	struct cfg_file *f = &cfg->disk;
+	const struct key *k = find_key("disk", "path");
+	struct stat st;
+
+	if (!f->path) {
+		int line = line_of(p, "disk", "readonly");
+
+		if (line)
+			fail(p, line, find_key("disk", "readonly"),
+			     "needs a [disk] path");
+		for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+			if (!strcmp(sections[i], "disk") && p->section_line[i])
+				fail(p, p->section_line[i], k, "missing: the disk image");
+		return;
+	}
+	/* O_NONBLOCK: a FIFO must not hang the check; no effect on files. */
+	f->fd = open(f->path, (cfg->disk_readonly ? O_RDONLY : O_RDWR) |
+		     O_CLOEXEC | O_NONBLOCK);
+	if (f->fd < 0 && !cfg->disk_readonly && (errno == EACCES || errno == EROFS))
+		fail(p, f->line, k, "cannot open '%s' for writing: %s (or set "
+		     "readonly = yes)", f->path, strerror(errno));
+	if (f->fd < 0)
+		fail(p, f->line, k, "cannot open '%s': %s", f->path, strerror(errno));
+	if (fstat(f->fd, &st) < 0)
+		fail(p, f->line, k, "cannot stat '%s': %s", f->path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		fail(p, f->line, k, "'%s' is not a regular file", f->path);
+	f->size = st.st_size;
+	if (f->size == 0)
+		fail(p, f->line, k, "'%s' is empty", f->path);
+	if (f->size % CFG_DISK_SECTOR)
+		fail(p, f->line, k, "'%s' is %" PRIu64 " bytes, not a whole number "
+		     "of %d-byte sectors", f->path, f->size, CFG_DISK_SECTOR);
+	if (flock(f->fd, (cfg->disk_readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+		fail(p, f->line, k, "'%s' is in use by another process (%s)",
+		     f->path, errno == EWOULDBLOCK ? "locked" : strerror(errno));
+}
+
 static void check_combination(struct parser *p)
 {
 	struct config *cfg = p->cfg;
@@ -499,6 +567,7 @@ static void check_combination(struct parser *p)
 		check_firmware(p);
 	if (cfg->kernel.fd >= 0)
 		check_kernel(p);
+	check_disk(p);
 }
 
 /* --- entry points ----------------------------------------------------- */
@@ -545,6 +614,7 @@ void config_load(struct config *cfg, const char *file)
 		.cpus = 1,
 		.kernel = { .fd = -1 }, .initrd = { .fd = -1 },
 		.firmware = { .fd = -1 },
+		.disk = { .fd = -1 },
 		.console = CONSOLE_TERMINAL,
 		.console_fd = -1,
 		.device = CFG_DEFAULT_DEVICE,
@@ -624,6 +694,11 @@ void config_print(const struct config *cfg)
 	if (cfg->firmware.fd >= 0) {
 		printf("\n[firmware]\n");
 		print_file("path", &cfg->firmware);
+	}
+	if (cfg->disk.fd >= 0) {
+		printf("\n[disk]\n");
+		print_file("path", &cfg->disk);
+		printf("readonly = %s\n", cfg->disk_readonly ? "yes" : "no");
 	}
 	printf("\n[serial]\nconsole = %s\n", console[cfg->console]);
 	if (cfg->console_path)

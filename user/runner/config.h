@@ -18,6 +18,7 @@
 #define CFG_FALLBACK_DEVICE "/dev/kvm"
 #define CFG_DEFAULT_CMDLINE "console=ttyS0"
 #define CFG_DEFAULT_EXIT_PORT 0xf4
+#define CFG_DISK_SECTOR	512
 
 /* An input file named by the configuration, opened during validation. */
 struct cfg_file {
@@ -36,6 +37,9 @@ struct config {
 
 	struct cfg_file kernel, initrd, firmware;
 	char *cmdline;		/* never NULL */
+
+	struct cfg_file disk;	/* [disk] path, opened read-write unless readonly */
+	bool disk_readonly;
 
 	enum console_mode console;
 	char *console_path;	/* output file when console = file */
