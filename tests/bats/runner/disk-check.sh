@@ -1,14 +1,28 @@
 #!/bin/sh
-# Usage (inside the testbed, from disk-boot.sh's plan): disk-check.sh CONFIG MARKER
-# Runs vmrun CONFIG (SeaBIOS and a [disk] with SYSLINUX on it), passing its
+# Usage (inside the testbed, from disk-boot.sh's plan): disk-check.sh CONFIG MARKER SECS
+# Runs vmrun CONFIG for at most SECS seconds (then SIGTERM: the testbed's
+# own per-test SIGKILL would leave vmrun running, orphaned) (SeaBIOS and a [disk] with SYSLINUX on it), passing its
 # console through, then prints TAP: SYSLINUX ran, the L2 kernel got MARKER
 # from syslinux.cfg, its /init ran, vmrun's status, and the L2's write
 # reached sector 100 of the image. Exits 1 if anything failed.
-conf=$1 marker=$2
+conf=$1 marker=$2 secs=$3
 dir=$(dirname "$conf")
 log=/tmp/disk-check.log
 
-(/testbed/extra/vmrun "$conf"; echo "disk-check: vmrun exit status $?") 2>&1 | tee "$log"
+# Every 2 minutes, where vmrun's threads are (state, kernel wait channel):
+# tells an L2 that stopped (vCPUs asleep in KVM_RUN) from a blocked vmrun.
+(
+	sleep 120
+	while pid=$(pidof vmrun); do
+		for t in /proc/$pid/task/*; do
+			echo "disk-check: thread $(cat $t/comm): $(cut -d' ' -f3 $t/stat) $(cat $t/wchan 2>/dev/null)"
+		done
+		sleep 120
+	done
+) &
+watch=$!
+(timeout -s TERM "$secs" /testbed/extra/vmrun "$conf"; echo "disk-check: vmrun exit status $?") 2>&1 | tee "$log"
+kill $watch 2>/dev/null
 
 fails=0
 check() { # DESCRIPTION COMMAND...
