@@ -26,6 +26,26 @@ const struct vmrun_tdp_format vmrun_tdp_npt = {
 };
 EXPORT_SYMBOL_GPL(vmrun_tdp_npt);
 
+/*
+ * Intel EPT (SDM vol. 3, 29.3.2): read, write and execute bits instead of
+ * present; a leaf is write-back memory whatever the guest's PAT says (no
+ * device is assigned to a vmrun guest, so no DMA needs the guest's types).
+ * Accessed and dirty flags stay off in the EPTP, so no entry needs them.
+ */
+#define EPT_R		BIT_ULL(0)
+#define EPT_W		BIT_ULL(1)
+#define EPT_X		BIT_ULL(2)
+#define EPT_MT_WB	(6ULL << 3)
+#define EPT_IPAT	BIT_ULL(6)
+
+const struct vmrun_tdp_format vmrun_tdp_ept = {
+	.table = EPT_R | EPT_W | EPT_X,
+	.leaf_read = EPT_R | EPT_X | EPT_MT_WB | EPT_IPAT,
+	.leaf_write = EPT_W,
+	.present = EPT_R | EPT_W | EPT_X,
+};
+EXPORT_SYMBOL_GPL(vmrun_tdp_ept);
+
 static unsigned int tdp_index(u64 gpa, int level)
 {
 	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & (TDP_ENTRIES - 1);

@@ -35,6 +35,7 @@ struct vmrun_tdp_format {
 };
 
 extern const struct vmrun_tdp_format vmrun_tdp_npt;
+extern const struct vmrun_tdp_format vmrun_tdp_ept;
 
 struct vmrun_tdp {
 	spinlock_t lock;		/* tables, invalidate_* */

@@ -1,0 +1,1058 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_RUN for VT-x: entering the guest, and handling its exits.
+ *
+ * The guest's general registers live in the core's struct kvm_regs between
+ * runs (entry.S loads and saves them there); RSP, RIP and RFLAGS are
+ * copied to and from the VMCS around each entry. CR2, the debug
+ * registers and the SYSCALL MSRs, which VT-x does not switch, are switched
+ * here with interrupts off.
+ *
+ * TLBs: the guest's translations are tagged with the EPTP (and the vCPU's
+ * VPID). A vCPU runs INVEPT for its EPTP before it enters on a CPU other
+ * than the one it entered on last, when the VM's EPT lost entries since
+ * its last entry (vmx_flush_vm bumps the VM's TLB generation and waits out
+ * vCPUs that are in the guest), and when its paging state was set from
+ * outside (KVM_SET_SREGS, an emulated CR4 write).
+ */
+#include <linux/hw_breakpoint.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/hw_breakpoint.h>
+#include <asm/msr-index.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/traps.h>
+#include <vmrun/compat.h>
+#include <vmrun/core.h>
+
+#include "vmx.h"
+
+static_assert(offsetof(struct kvm_regs, rax) == VMX_REGS_RAX);
+static_assert(offsetof(struct kvm_regs, rbx) == VMX_REGS_RBX);
+static_assert(offsetof(struct kvm_regs, rcx) == VMX_REGS_RCX);
+static_assert(offsetof(struct kvm_regs, rdx) == VMX_REGS_RDX);
+static_assert(offsetof(struct kvm_regs, rsi) == VMX_REGS_RSI);
+static_assert(offsetof(struct kvm_regs, rdi) == VMX_REGS_RDI);
+static_assert(offsetof(struct kvm_regs, rbp) == VMX_REGS_RBP);
+static_assert(offsetof(struct kvm_regs, r8) == VMX_REGS_R8);
+static_assert(offsetof(struct kvm_regs, r15) == VMX_REGS_R15);
+static_assert(VMX_HOST_RSP == HOST_RSP);
+
+/* Leave the guest and continue the run loop; 0 returns to user space. */
+#define VMX_CONTINUE	1
+
+/* Interruption types (VM-entry and exit interruption information). */
+#define VMX_INTR_TYPE(info)	(((info) >> 8) & 7)
+#define VMX_TYPE_NMI		2
+#define VMX_TYPE_HW_EXCEPTION	3
+#define VMX_TYPE_SOFT_INTR	4
+#define VMX_TYPE_PRIV_SOFT_EXC	5
+#define VMX_TYPE_SOFT_EXC	6
+
+/* What the last exit left for the handlers. */
+struct vmx_exit {
+	u32 reason;		/* VM_EXIT_REASON, or the VM-instruction error */
+	bool vm_fail;		/* VMLAUNCH/VMRESUME itself failed */
+	u64 qual;
+	u32 len;		/* VM_EXIT_INSTRUCTION_LEN */
+	u32 intr_info;
+};
+
+static const u32 vmx_swap_msrs[VMX_NR_SWAP] = {
+	[VMX_SWAP_STAR] = MSR_STAR,
+	[VMX_SWAP_LSTAR] = MSR_LSTAR,
+	[VMX_SWAP_CSTAR] = MSR_CSTAR,
+	[VMX_SWAP_SFMASK] = MSR_SYSCALL_MASK,
+	[VMX_SWAP_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+};
+
+static void vmx_kick(void *unused)
+{
+	/* The IPI itself did the work: it made the vCPU exit. */
+}
+
+/*
+ * Makes every vCPU of @vm flush its TLB before it enters the guest again,
+ * and waits until none is still inside. Called under the EPT's spinlock.
+ */
+void vmx_flush_vm(struct vmrun_vm *vm)
+{
+	struct vmrun_vcpu *vcpu;
+	unsigned long i;
+
+	atomic64_inc(&to_vmx_vm(vm)->tlb_generation);
+	/*
+	 * Pairs with the barrier in vmx_enter_exit(): the vCPU sees the new
+	 * generation, or we see it in the guest and kick it.
+	 */
+	smp_mb();
+	xa_for_each(&vm->vcpus, i, vcpu)
+		if (READ_ONCE(vcpu->in_guest))
+			smp_call_function_single(READ_ONCE(vcpu->cpu), vmx_kick,
+						 NULL, 1);
+}
+
+static void vmx_invept(u64 eptp)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = { eptp, 0 };
+	unsigned long type = vmx_caps.invept_single ? VMX_EPT_EXTENT_CONTEXT :
+			     VMX_EPT_EXTENT_GLOBAL;
+
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
+}
+
+/* Host segment state VM exit does not bring back. */
+struct vmx_host_segs {
+	u16 ds, es, fs, gs, ldt;
+	unsigned long fs_base;
+};
+
+static void vmx_save_host_segs(struct vmx_host_segs *h)
+{
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	store_ldt(h->ldt);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	/* Host selectors must have RPL and TI clear: else reload after. */
+	__vmx_vmwrite(HOST_FS_SELECTOR, h->fs & 7 ? 0 : h->fs);
+	__vmx_vmwrite(HOST_GS_SELECTOR, h->gs & 7 ? 0 : h->gs);
+	__vmx_vmwrite(HOST_FS_BASE, h->fs_base);
+}
+
+static void vmx_load_host_segs(const struct vmx_host_segs *h)
+{
+	if (h->ds)
+		loadsegment(ds, h->ds);
+	if (h->es)
+		loadsegment(es, h->es);
+	if (h->fs & 7) {
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, h->fs_base);
+	}
+	if (h->gs & 7)
+		load_gs_index(h->gs);	/* KERNEL_GS_BASE comes back after */
+	if (h->ldt)
+		asm volatile("lldt %w0" : : "q"(h->ldt));
+	/* VM exit leaves the GDT limit at 0xffff and the TSS limit at 0x67. */
+	load_fixmap_gdt(smp_processor_id());
+	invalidate_tss_limit();
+}
+
+/*
+ * One VM entry, with everything the host needs back around it. Returns
+ * false without entering when a request, a signal or the scheduler came
+ * first.
+ */
+static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_vm *vmx_vm = to_vmx_vm(vcpu->vm);
+	u64 host_msr[VMX_NR_SWAP], spec_ctrl = 0, gen;
+	struct vmx_host_segs segs;
+	int cpu, fail, i;
+
+	preempt_disable();
+	vmx_vmcs_load(vmx);
+	/* Interrupts stay off until the exit is done: a pending host
+	 * interrupt makes the guest exit at once.
+	 */
+	local_irq_disable();
+	cpu = smp_processor_id();
+	WRITE_ONCE(vcpu->cpu, cpu);
+	WRITE_ONCE(vcpu->in_guest, true);
+	/* Pairs with vmx_flush_vm() and vmrun_vcpu_kick(). */
+	if (vmrun_vcpu_entry_cancelled(vcpu)) {
+		WRITE_ONCE(vcpu->in_guest, false);
+		local_irq_enable();
+		preempt_enable();
+		return false;
+	}
+	gen = atomic64_read(&vmx_vm->tlb_generation);
+	if (vmx->last_cpu != cpu || vmx->tlb_generation != gen ||
+	    vmx->flush_pending) {
+		vmx_invept(vmx_vm->eptp);
+		vmx->last_cpu = cpu;
+		vmx->tlb_generation = gen;
+		vmx->flush_pending = false;
+	}
+
+	vmx_host_state_entry(vmx);
+	__vmx_vmwrite(GUEST_RIP, vcpu->regs.rip);
+	__vmx_vmwrite(GUEST_RSP, vcpu->regs.rsp);
+	__vmx_vmwrite(GUEST_RFLAGS, vcpu->regs.rflags | X86_EFLAGS_FIXED);
+	vmx_save_host_segs(&segs);
+
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	for (i = 0; i < VMX_NR_SWAP; i++) {
+		rdmsrl(vmx_swap_msrs[i], host_msr[i]);
+		if (vmx->swap_msr[i] != host_msr[i])
+			wrmsrl(vmx_swap_msrs[i], vmx->swap_msr[i]);
+	}
+	set_debugreg(vmx->dr[0], 0);
+	set_debugreg(vmx->dr[1], 1);
+	set_debugreg(vmx->dr[2], 2);
+	set_debugreg(vmx->dr[3], 3);
+	set_debugreg(vmx->dr6, 6);
+	if (read_cr2() != vmx->guest_cr2)
+		write_cr2(vmx->guest_cr2);
+	if (boot_cpu_has(X86_FEATURE_KERNEL_IBRS))
+		rdmsrl(MSR_IA32_SPEC_CTRL, spec_ctrl);
+
+	fail = vmx_enter_guest(&vcpu->regs, vmx->launched);
+
+	/* Legacy IBRS protects the host only once written after the exit. */
+	if (boot_cpu_has(X86_FEATURE_KERNEL_IBRS))
+		native_wrmsrl(MSR_IA32_SPEC_CTRL, spec_ctrl);
+	vmx->guest_cr2 = read_cr2();
+	get_debugreg(vmx->dr[0], 0);
+	get_debugreg(vmx->dr[1], 1);
+	get_debugreg(vmx->dr[2], 2);
+	get_debugreg(vmx->dr[3], 3);
+	get_debugreg(vmx->dr6, 6);
+	set_debugreg(DR6_RESERVED, 6);
+	vmx_load_host_segs(&segs);
+	/* SWAPGS in the guest changes KERNEL_GS_BASE without an exit. */
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->swap_msr[VMX_SWAP_KERNEL_GS_BASE]);
+	for (i = 0; i < VMX_NR_SWAP; i++)
+		if (vmx->swap_msr[i] != host_msr[i])
+			wrmsrl(vmx_swap_msrs[i], host_msr[i]);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	WRITE_ONCE(vcpu->in_guest, false);
+
+	memset(ex, 0, sizeof(*ex));
+	if (fail) {
+		ex->vm_fail = true;
+		ex->reason = __vmx_vmread(VM_INSTRUCTION_ERROR);
+	} else {
+		ex->reason = __vmx_vmread(VM_EXIT_REASON);
+		if (!(ex->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			vmx->launched = true;
+		ex->qual = __vmx_vmread(EXIT_QUALIFICATION);
+		ex->len = __vmx_vmread(VM_EXIT_INSTRUCTION_LEN);
+		ex->intr_info = __vmx_vmread(VM_EXIT_INTR_INFO);
+		vcpu->regs.rip = __vmx_vmread(GUEST_RIP);
+		vcpu->regs.rsp = __vmx_vmread(GUEST_RSP);
+		vcpu->regs.rflags = __vmx_vmread(GUEST_RFLAGS);
+
+		/* The host's NMI or machine check: its handler runs now. */
+		if ((u16)ex->reason == EXIT_REASON_EXCEPTION_NMI &&
+		    (ex->intr_info & INTR_INFO_VALID_MASK)) {
+			if (VMX_INTR_TYPE(ex->intr_info) == VMX_TYPE_NMI)
+				asm volatile("int $2");
+			else if ((ex->intr_info & 0xff) == MC_VECTOR)
+				asm volatile("int $0x12");
+		}
+	}
+	local_irq_enable();
+	preempt_enable();
+	return true;
+}
+
+/* An event whose delivery the exit interrupted is delivered again. */
+static void vmx_reinject(struct vmx_vcpu *vmx, const struct vmx_exit *ex)
+{
+	u32 info = vmx_vmcs_read(vmx, IDT_VECTORING_INFO_FIELD);
+	u32 type = VMX_INTR_TYPE(info);
+
+	if (!(info & VECTORING_INFO_VALID_MASK))
+		return;
+	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmx_vmcs_write(vmx, VM_ENTRY_EXCEPTION_ERROR_CODE,
+			       vmx_vmcs_read(vmx, IDT_VECTORING_ERROR_CODE));
+	if (type == VMX_TYPE_SOFT_INTR || type == VMX_TYPE_PRIV_SOFT_EXC ||
+	    type == VMX_TYPE_SOFT_EXC)
+		vmx_vmcs_write(vmx, VM_ENTRY_INSTRUCTION_LEN, ex->len);
+	vmx_vmcs_write(vmx, VM_ENTRY_INTR_INFO_FIELD,
+		       info & (VECTORING_INFO_VALID_MASK | 0x7ff));
+}
+
+static bool vmx_protected(struct vmx_vcpu *vmx)
+{
+	return vmx_vmcs_read(vmx, GUEST_CR0) & X86_CR0_PE;
+}
+
+static void vmx_inject(struct vmx_vcpu *vmx, u8 vector, bool has_error)
+{
+	u32 info = vector | (VMX_TYPE_HW_EXCEPTION << 8) | INTR_INFO_VALID_MASK;
+
+	/* Real mode pushes no error code; VM entry insists. */
+	if (has_error && vmx_protected(vmx)) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmx_vmcs_write(vmx, VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	}
+	vmx_vmcs_write(vmx, VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/* Past the exiting instruction; a STI or MOV SS shadow ends with it. */
+static void vmx_skip(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 intr = vmx_vmcs_read(vmx, GUEST_INTERRUPTIBILITY_INFO);
+
+	vcpu->regs.rip += ex->len;
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmx_vmcs_write(vmx, GUEST_INTERRUPTIBILITY_INFO,
+			       intr & ~(GUEST_INTR_STATE_STI |
+					GUEST_INTR_STATE_MOV_SS));
+}
+
+static int vmx_internal_error(struct vmrun_vcpu *vcpu, u32 suberror,
+			      const struct vmx_exit *ex)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 4;
+	run->internal.data[0] = ex->reason;
+	run->internal.data[1] = ex->qual;
+	run->internal.data[2] = ex->intr_info;
+	run->internal.data[3] = vcpu->regs.rip;
+	return 0;
+}
+
+static enum vmrun_emul_mode vmx_cpu_mode(struct vmrun_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 cs_ar = vmx_vmcs_read(vmx, GUEST_CS_AR_BYTES);
+
+	return vmrun_emul_cpu_mode(vmx_protected(vmx),
+				   vcpu->regs.rflags & X86_EFLAGS_VM,
+				   vmx_vmcs_read(vmx, GUEST_IA32_EFER) & EFER_LMA,
+				   cs_ar & BIT(13), cs_ar & BIT(14));
+}
+
+static int vmx_read_gpa(u64 gpa, void *buf, size_t len, void *vm)
+{
+	return vmrun_guest_read(vm, gpa, buf, len) == len ? 0 : -EFAULT;
+}
+
+/* The guest's paging state, for kernel/x86/gwalk.c. */
+static void vmx_paging(struct vmx_vcpu *vmx, struct vmrun_gwalk_paging *pg)
+{
+	pg->cr0 = vmx_guest_cr0(vmx);
+	pg->cr3 = vmx_vmcs_read(vmx, GUEST_CR3);
+	pg->cr4 = vmx_vmcs_read(vmx, CR4_READ_SHADOW);
+	pg->efer = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
+	pg->maxphyaddr = vmrun_x86_cpuid_maxphyaddr(&vmx->cpuid);
+	pg->gbpages = boot_cpu_has(X86_FEATURE_GBPAGES);
+}
+
+/* Access bits of a data access at the vCPU's privilege level. */
+static unsigned int vmx_access(struct vmrun_vcpu *vcpu)
+{
+	u32 ss_ar = vmx_vmcs_read(to_vmx(vcpu), GUEST_SS_AR_BYTES);
+
+	return (((ss_ar >> 5) & 3) == 3 ? VMRUN_GWALK_USER : 0) |
+	       (vcpu->regs.rflags & X86_EFLAGS_AC ? VMRUN_GWALK_AC : 0);
+}
+
+/* Up to VMRUN_EMUL_MAX_LEN bytes at CS:RIP; returns how many it got. */
+static unsigned int vmx_fetch_insn(struct vmrun_vcpu *vcpu,
+				   enum vmrun_emul_mode mode, u8 *bytes)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmrun_gwalk_paging pg;
+	struct vmrun_gwalk_result res;
+	u64 linear = vcpu->regs.rip;
+
+	if (mode != VMRUN_EMUL_MODE64)
+		linear = (u32)(linear + vmx_vmcs_read(vmx, GUEST_CS_BASE));
+	vmx_paging(vmx, &pg);
+	vmrun_gwalk_read(&pg, linear, bytes, VMRUN_EMUL_MAX_LEN,
+			 VMRUN_GWALK_FETCH | vmx_access(vcpu), vmx_read_gpa,
+			 vcpu->vm, &res);
+	return res.copied;
+}
+
+static void vmx_inject_fault(struct vmx_vcpu *vmx, int kind,
+			     const struct vmrun_gwalk_result *res)
+{
+	if (kind == VMRUN_GWALK_PF) {
+		vmx->guest_cr2 = res->fault_la;
+		vmx_inject(vmx, PF_VECTOR, true);
+		vmx_vmcs_write(vmx, VM_ENTRY_EXCEPTION_ERROR_CODE,
+			       res->error_code);
+	} else {
+		vmx_inject(vmx, GP_VECTOR, true);
+	}
+}
+
+/* INS/OUTS, REP or not: kernel/x86/pio.c moves the data. */
+static int vmx_exit_io_string(struct vmrun_vcpu *vcpu,
+			      const struct vmx_exit *ex, unsigned int size,
+			      bool in)
+{
+	/* The segment registers in instruction-information order. */
+	static const unsigned long seg_bases[] = {
+		GUEST_ES_BASE, GUEST_CS_BASE, GUEST_SS_BASE, GUEST_DS_BASE,
+		GUEST_FS_BASE, GUEST_GS_BASE,
+	};
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	enum vmrun_emul_mode mode = vmx_cpu_mode(vcpu);
+	struct vmrun_gwalk_result fault;
+	struct vmrun_pio_op op = {
+		.port = ex->qual >> 16,
+		.size = size,
+		.in = in,
+		.rep = ex->qual & BIT(5),
+		.next_rip = vcpu->regs.rip + ex->len,
+		.access = vmx_access(vcpu),
+	};
+	unsigned int seg;
+	u32 info;
+	int r;
+
+	if (!vmx_caps.ins_outs_info)
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, ex);
+	info = vmx_vmcs_read(vmx, VMX_INSTRUCTION_INFO);
+	op.addr_size = 2 << ((info >> 7) & 7);
+	seg = in ? 0 : (info >> 15) & 7;	/* INS writes ES:rDI */
+	if (op.addr_size > 8 || seg >= ARRAY_SIZE(seg_bases))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, ex);
+	/* In 64-bit mode only FS and GS have a base. */
+	if (mode == VMRUN_EMUL_MODE64 && seg != 4 && seg != 5)
+		op.seg_base = 0;
+	else
+		op.seg_base = vmx_vmcs_read(vmx, seg_bases[seg]);
+	vmx_paging(vmx, &op.paging);
+
+	r = vmrun_pio_string_begin(&vmx->pio_string, &op, &vcpu->regs,
+				   vcpu->run, page_address(vcpu->mmap_pages[1]),
+				   vcpu->vm, &fault);
+	if (r == 1)
+		return VMX_CONTINUE;	/* a zero count: nothing moved */
+	if (r == VMRUN_GWALK_PF || r == VMRUN_GWALK_GP) {
+		vmx_inject_fault(vmx, r, &fault);
+		return VMX_CONTINUE;
+	}
+	if (r < 0)
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, ex);
+	if (in)
+		vmx->pending = VMX_PENDING_PIO_STRING_IN;
+	return 0;
+}
+
+static void vmx_set_rax_in(struct vmrun_vcpu *vcpu, unsigned int size,
+			   u32 data)
+{
+	switch (size) {
+	case 1:
+		vcpu->regs.rax = (vcpu->regs.rax & ~0xffULL) | (u8)data;
+		break;
+	case 2:
+		vcpu->regs.rax = (vcpu->regs.rax & ~0xffffULL) | (u16)data;
+		break;
+	default:	/* a 32-bit result clears the upper half */
+		vcpu->regs.rax = data;
+		break;
+	}
+}
+
+static int vmx_exit_io(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned int size = (ex->qual & 7) + 1;
+	bool in = ex->qual & BIT(3);
+	u16 port = ex->qual >> 16;
+	struct kvm_run *run = vcpu->run;
+	u32 data = 0;
+
+	if (ex->qual & BIT(4))
+		return vmx_exit_io_string(vcpu, ex, size, in);
+
+	/* An in-kernel device (an ioeventfd, say) may answer it. */
+	if (in && !vmrun_io_bus_read(vcpu, VMRUN_BUS_PIO, port, size, &data)) {
+		vmx_set_rax_in(vcpu, size, data);
+		vmx_skip(vcpu, ex);
+		return VMX_CONTINUE;
+	}
+	if (!in && !vmrun_io_bus_write(vcpu, VMRUN_BUS_PIO, port, size,
+				       &vcpu->regs.rax)) {
+		vmx_skip(vcpu, ex);
+		return VMX_CONTINUE;
+	}
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = PAGE_SIZE;	/* the vCPU's second mmap page */
+	vmx_skip(vcpu, ex);
+	if (in) {
+		vmx->pending = VMX_PENDING_PIO_IN;
+		vmx->pio_size = size;
+	} else {
+		memcpy(page_address(vcpu->mmap_pages[1]), &vcpu->regs.rax, size);
+	}
+	return 0;
+}
+
+/*
+ * What the last exit to user space left to finish: an IN's data, or an
+ * MMIO instruction. Returns false if that needs one more exit (the write
+ * half of a read-modify-write), which run->mmio then describes.
+ */
+static bool vmx_complete_pending(struct vmrun_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 data = 0;
+
+	if (vmx->pending == VMX_PENDING_MMIO) {
+		if (!vmrun_mmio_complete(&vmx->mmio, vcpu->run, &vcpu->regs))
+			return false;
+	} else if (vmx->pending == VMX_PENDING_PIO_STRING_IN) {
+		vmrun_pio_string_complete(&vmx->pio_string, &vcpu->regs,
+					  page_address(vcpu->mmap_pages[1]),
+					  vcpu->vm);
+	} else if (vmx->pending == VMX_PENDING_PIO_IN) {
+		memcpy(&data, page_address(vcpu->mmap_pages[1]), vmx->pio_size);
+		vmx_set_rax_in(vcpu, vmx->pio_size, data);
+	}
+	vmx->pending = VMX_PENDING_NONE;
+	return true;
+}
+
+static int vmx_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	enum vmrun_emul_mode mode = vmx_cpu_mode(vcpu);
+	u8 bytes[VMRUN_EMUL_MAX_LEN];
+	unsigned int n;
+	int r;
+
+	n = vmx_fetch_insn(vcpu, mode, bytes);
+	r = vmrun_mmio_begin(&vmx->mmio, vcpu->run, &vcpu->regs, gpa, bytes, n,
+			     mode);
+	if (r) {
+		vmrun_mmio_report(vcpu->run, r, gpa, vcpu->regs.rip, bytes, n);
+		return 0;
+	}
+	vmx->pending = VMX_PENDING_MMIO;
+
+	/*
+	 * An in-kernel device (an ioeventfd, say) may answer each access of
+	 * the instruction; the first one nobody claims goes to user space
+	 * as run->mmio describes it.
+	 */
+	for (;;) {
+		struct kvm_run *run = vcpu->run;
+
+		if (run->mmio.is_write)
+			r = vmrun_io_bus_write(vcpu, VMRUN_BUS_MMIO,
+					       run->mmio.phys_addr,
+					       run->mmio.len, run->mmio.data);
+		else
+			r = vmrun_io_bus_read(vcpu, VMRUN_BUS_MMIO,
+					      run->mmio.phys_addr,
+					      run->mmio.len, run->mmio.data);
+		if (r)
+			return 0;
+		if (vmrun_mmio_complete(&vmx->mmio, run, &vcpu->regs)) {
+			vmx->pending = VMX_PENDING_NONE;
+			return VMX_CONTINUE;
+		}
+	}
+}
+
+/* EPT violation: map guest RAM, or emulate the MMIO access. */
+static int vmx_exit_ept(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 gpa = vmx_vmcs_read(vmx, GUEST_PHYSICAL_ADDRESS);
+	bool write = ex->qual & EPT_VIOLATION_ACC_WRITE;
+	int r;
+
+	r = vmrun_tdp_fault(&to_vmx_vm(vcpu->vm)->ept, gpa, write);
+	if (r < 0)
+		return r;	/* the slot's memory is gone: KVM_RUN fails */
+	if (r == VMRUN_TDP_MAPPED)
+		return VMX_CONTINUE;
+	/* Code in MMIO, or MMIO met while delivering an event: not emulated. */
+	if ((ex->qual & EPT_VIOLATION_ACC_INSTR) ||
+	    (vmx_vmcs_read(vmx, IDT_VECTORING_INFO_FIELD) &
+	     VECTORING_INFO_VALID_MASK))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, ex);
+	return vmx_exit_mmio(vcpu, gpa);
+}
+
+/*
+ * CPUID answers from the table user space set with KVM_SET_CPUID2, by
+ * KVM's rules (kernel/x86/cpuid.c); with none set, every leaf reads 0.
+ */
+static int vmx_exit_cpuid(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmrun_cpuid_state st;
+	struct vmrun_cpuid_regs out;
+
+	vmx_cpuid_state(vcpu, &st);
+	vmrun_cpuid_lookup(vmx->cpuid.entries, vmx->cpuid.nent,
+			   vcpu->regs.rax, vcpu->regs.rcx, &st, &out);
+	vcpu->regs.rax = out.eax;
+	vcpu->regs.rbx = out.ebx;
+	vcpu->regs.rcx = out.ecx;
+	vcpu->regs.rdx = out.edx;
+	vmx_skip(vcpu, ex);
+	return VMX_CONTINUE;
+}
+
+/* The GPR a register number of an exit qualification names. */
+static u64 *vmx_gpr(struct vmrun_vcpu *vcpu, unsigned int n)
+{
+	u64 *gprs[16] = {
+		&vcpu->regs.rax, &vcpu->regs.rcx, &vcpu->regs.rdx,
+		&vcpu->regs.rbx, &vcpu->regs.rsp, &vcpu->regs.rbp,
+		&vcpu->regs.rsi, &vcpu->regs.rdi, &vcpu->regs.r8,
+		&vcpu->regs.r9, &vcpu->regs.r10, &vcpu->regs.r11,
+		&vcpu->regs.r12, &vcpu->regs.r13, &vcpu->regs.r14,
+		&vcpu->regs.r15,
+	};
+
+	return gprs[n & 15];
+}
+
+#define VMX_PDPTR(i)	(GUEST_PDPTR0 + 2 * (i))
+
+/* PAE paging (not long mode) takes its PDPTEs from the VMCS with EPT. */
+static void vmx_load_pdptrs(struct vmrun_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 cr0 = vmx_vmcs_read(vmx, GUEST_CR0);
+	u64 cr4 = vmx_vmcs_read(vmx, GUEST_CR4);
+	u64 pdpte[4] = { 0 };
+	int i;
+
+	vmx->load_pdptrs = false;
+	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) ||
+	    (vmx_vmcs_read(vmx, GUEST_IA32_EFER) & EFER_LMA))
+		return;
+	/* Not guest RAM: not present, and the guest faults as it goes. */
+	if (vmrun_guest_read(vcpu->vm, vmx_vmcs_read(vmx, GUEST_CR3) & 0xffffffe0,
+			     pdpte, sizeof(pdpte)) != sizeof(pdpte))
+		memset(pdpte, 0, sizeof(pdpte));
+	for (i = 0; i < 4; i++)
+		vmx_vmcs_write(vmx, VMX_PDPTR(i), pdpte[i]);
+}
+
+/*
+ * MOV to CR0 that changes NE, the one bit the host owns; the rest of the
+ * write is done here too, long mode's LMA included.
+ */
+static int vmx_write_cr0(struct vmrun_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 old = vmx_guest_cr0(vmx);
+	u64 efer = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
+	u64 cr4 = vmx_vmcs_read(vmx, CR4_READ_SHADOW);
+
+	val = (u32)val | X86_CR0_ET;
+	if (((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
+	    ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+		return -EINVAL;
+	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) && (efer & EFER_LME)) {
+		if (!(cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		vmx_set_efer(vmx, efer | EFER_LMA);
+	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) &&
+		   (efer & EFER_LMA)) {
+		vmx_set_efer(vmx, efer & ~EFER_LMA);
+	}
+	vmx_vmcs_write(vmx, CR0_READ_SHADOW, val);
+	vmx_vmcs_write(vmx, GUEST_CR0, val | X86_CR0_NE);
+	vmx->flush_pending = true;
+	vmx->load_pdptrs = true;
+	return 0;
+}
+
+/*
+ * MOV to CR4: the guest sets only the bits its CPUID offers and the SDM's
+ * rules hold (as svm_exit_write_cr4()); #GP otherwise.
+ */
+static int vmx_write_cr4(struct vmrun_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 old = vmx_vmcs_read(vmx, CR4_READ_SHADOW);
+	u64 efer = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
+
+	if ((val & ~vmx_guest_cr4_mask(vmx)) ||
+	    ((efer & EFER_LMA) && !(val & X86_CR4_PAE)) ||
+	    ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	     (!(efer & EFER_LMA) || (vmx_vmcs_read(vmx, GUEST_CR3) & 0xfff))))
+		return -EINVAL;
+	vmx_vmcs_write(vmx, CR4_READ_SHADOW, val);
+	vmx_vmcs_write(vmx, GUEST_CR4, val | X86_CR4_VMXE);
+	/* A paging bit changed: the guest's TLB goes, as the SDM says. */
+	if ((old ^ val) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP))
+		vmx->flush_pending = true;
+	vmx->load_pdptrs = true;
+	return 0;
+}
+
+static int vmx_exit_cr(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned int cr = ex->qual & 15, type = (ex->qual >> 4) & 3;
+	u64 *reg = vmx_gpr(vcpu, ex->qual >> 8);
+	u64 val = *reg;
+	int r = 0;
+
+	if (vmx_cpu_mode(vcpu) != VMRUN_EMUL_MODE64)
+		val = (u32)val;
+	if (type == 0 && cr == 0) {
+		r = vmx_write_cr0(vcpu, val);
+	} else if (type == 0 && cr == 4) {
+		r = vmx_write_cr4(vcpu, val);
+	} else if (type == 0 && cr == 8) {
+		if (val & ~0xfULL)
+			r = -EINVAL;
+		else
+			vmx->cr8 = val;
+	} else if (type == 1 && cr == 8) {
+		*reg = vmx->cr8;
+	} else {
+		return vmx_internal_error(vcpu,
+					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					  ex);
+	}
+	if (r) {
+		vmx_inject(vmx, GP_VECTOR, true);
+		return VMX_CONTINUE;
+	}
+	vmx_skip(vcpu, ex);
+	return VMX_CONTINUE;
+}
+
+/* MSRs kept in the VMCS, and where. */
+static unsigned long vmx_msr_field(u32 msr)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:
+		return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP:
+		return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP:
+		return GUEST_SYSENTER_EIP;
+	case MSR_FS_BASE:
+		return GUEST_FS_BASE;
+	case MSR_GS_BASE:
+		return GUEST_GS_BASE;
+	default:
+		return 0;
+	}
+}
+
+static int vmx_swap_index(u32 msr)
+{
+	int i;
+
+	for (i = 0; i < VMX_NR_SWAP; i++)
+		if (vmx_swap_msrs[i] == msr)
+			return i;
+	return -1;
+}
+
+/* Each of PAT's eight entries a memory type: 0, 1, 4, 5, 6 or 7. */
+static bool vmx_pat_valid(u64 pat)
+{
+	u64 bit1 = pat & 0x0202020202020202ULL;
+	u64 bit2 = pat & 0x0404040404040404ULL;
+
+	return !(pat & 0xf8f8f8f8f8f8f8f8ULL) && !(bit1 & ~(bit2 >> 1));
+}
+
+/* RDMSR: false means #GP. */
+static bool vmx_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long field = vmx_msr_field(msr);
+	int swap = vmx_swap_index(msr);
+
+	if (field) {
+		*val = vmx_vmcs_read(vmx, field);
+		return true;
+	}
+	if (swap >= 0) {
+		*val = vmx->swap_msr[swap];
+		return true;
+	}
+	switch (msr) {
+	case MSR_EFER:
+		*val = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
+		return true;
+	case MSR_IA32_CR_PAT:
+		if (!(vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT))
+			return false;
+		*val = vmx_vmcs_read(vmx, GUEST_IA32_PAT);
+		return true;
+	case MSR_IA32_TSC:
+		*val = rdtsc() + vmx_vmcs_read(vmx, TSC_OFFSET);
+		return true;
+	case MSR_IA32_APICBASE:
+		*val = vmx->apic_base;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* EFER bits a guest may set: those of the features vmrun runs guests with. */
+#define VMX_GUEST_EFER	(EFER_SCE | EFER_LME | EFER_NX)
+
+/* WRMSR: false means #GP. */
+static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long field = vmx_msr_field(msr);
+	int swap = vmx_swap_index(msr);
+	bool canonical = (s64)(val << 16) >> 16 == (s64)val;
+	u64 efer;
+
+	if (field) {
+		if (msr != MSR_IA32_SYSENTER_CS && !canonical)
+			return false;
+		vmx_vmcs_write(vmx, field, val);
+		return true;
+	}
+	if (swap >= 0) {
+		/* The address MSRs must be canonical, or WRMSR faults. */
+		if ((swap == VMX_SWAP_LSTAR || swap == VMX_SWAP_CSTAR ||
+		     swap == VMX_SWAP_KERNEL_GS_BASE) && !canonical)
+			return false;
+		vmx->swap_msr[swap] = val;
+		return true;
+	}
+	switch (msr) {
+	case MSR_EFER:
+		efer = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
+		if (val & ~(VMX_GUEST_EFER | EFER_LMA))
+			return false;
+		/* LME cannot change while paging is on. */
+		if (((val ^ efer) & EFER_LME) &&
+		    (vmx_guest_cr0(vmx) & X86_CR0_PG))
+			return false;
+		/* LMA follows CR0.PG: the guest cannot write it. */
+		vmx_set_efer(vmx, (val & VMX_GUEST_EFER) | (efer & EFER_LMA));
+		return true;
+	case MSR_IA32_CR_PAT:
+		if (!(vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT) ||
+		    !vmx_pat_valid(val))
+			return false;
+		vmx_vmcs_write(vmx, GUEST_IA32_PAT, val);
+		return true;
+	case MSR_IA32_TSC:
+		vmx_vmcs_write(vmx, TSC_OFFSET, val - rdtsc());
+		return true;
+	case MSR_IA32_APICBASE:
+		vmx->apic_base = val;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int vmx_exit_msr(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex,
+			bool write)
+{
+	u32 msr = vcpu->regs.rcx;
+	u64 val;
+
+	if (write) {
+		val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
+		if (!vmx_msr_write(vcpu, msr, val)) {
+			vmx_inject(to_vmx(vcpu), GP_VECTOR, true);
+			return VMX_CONTINUE;
+		}
+	} else {
+		if (!vmx_msr_read(vcpu, msr, &val)) {
+			vmx_inject(to_vmx(vcpu), GP_VECTOR, true);
+			return VMX_CONTINUE;
+		}
+		vcpu->regs.rax = (u32)val;
+		vcpu->regs.rdx = val >> 32;
+	}
+	vmx_skip(vcpu, ex);
+	return VMX_CONTINUE;
+}
+
+/*
+ * A VMCS that VM entry refused: with this parameter set, its state goes
+ * to the kernel log, as KVM's parameter of the same name does.
+ */
+static bool dump_invalid_vmcs;
+module_param(dump_invalid_vmcs, bool, 0644);
+MODULE_PARM_DESC(dump_invalid_vmcs, "log the state of a VMCS that VM entry refused");
+
+static void vmx_dump_vmcs(struct vmrun_vcpu *vcpu, u32 reason)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (!READ_ONCE(dump_invalid_vmcs))
+		return;
+	pr_info_ratelimited("vmrun-vmx: vCPU %u: entry refused (%x): cr0 %lx cr3 %lx cr4 %lx efer %lx rip %llx rflags %llx entry %lx\n",
+			    vcpu->id, reason, vmx_vmcs_read(vmx, GUEST_CR0),
+			    vmx_vmcs_read(vmx, GUEST_CR3),
+			    vmx_vmcs_read(vmx, GUEST_CR4),
+			    vmx_vmcs_read(vmx, GUEST_IA32_EFER),
+			    vcpu->regs.rip, vcpu->regs.rflags,
+			    vmx_vmcs_read(vmx, VM_ENTRY_CONTROLS));
+	pr_info_ratelimited("vmrun-vmx:   cs %lx/%lx/%lx/%lx ss %lx/%lx tr %lx/%lx ldtr %lx intr %lx activity %lx\n",
+			    vmx_vmcs_read(vmx, GUEST_CS_SELECTOR),
+			    vmx_vmcs_read(vmx, GUEST_CS_AR_BYTES),
+			    vmx_vmcs_read(vmx, GUEST_CS_BASE),
+			    vmx_vmcs_read(vmx, GUEST_CS_LIMIT),
+			    vmx_vmcs_read(vmx, GUEST_SS_SELECTOR),
+			    vmx_vmcs_read(vmx, GUEST_SS_AR_BYTES),
+			    vmx_vmcs_read(vmx, GUEST_TR_SELECTOR),
+			    vmx_vmcs_read(vmx, GUEST_TR_AR_BYTES),
+			    vmx_vmcs_read(vmx, GUEST_LDTR_AR_BYTES),
+			    vmx_vmcs_read(vmx, GUEST_INTERRUPTIBILITY_INFO),
+			    vmx_vmcs_read(vmx, GUEST_ACTIVITY_STATE));
+}
+
+static int vmx_fail_entry(struct vmrun_vcpu *vcpu, u64 reason)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vmx_dump_vmcs(vcpu, reason);
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = reason;
+	run->fail_entry.cpu = READ_ONCE(vcpu->cpu);
+	return 0;
+}
+
+static int vmx_handle_exit(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct kvm_run *run = vcpu->run;
+
+	if (ex->vm_fail)
+		return vmx_fail_entry(vcpu, ex->reason);
+	if (ex->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return vmx_fail_entry(vcpu, ex->reason);
+
+	vmx_reinject(vmx, ex);
+
+	switch ((u16)ex->reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		return VMX_CONTINUE;	/* the host took it (enter_exit) */
+	case EXIT_REASON_TRIPLE_FAULT:
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	case EXIT_REASON_HLT:
+		vmx_skip(vcpu, ex);
+		run->exit_reason = KVM_EXIT_HLT;
+		return 0;
+	case EXIT_REASON_IO_INSTRUCTION:
+		return vmx_exit_io(vcpu, ex);
+	case EXIT_REASON_EPT_VIOLATION:
+		return vmx_exit_ept(vcpu, ex);
+	case EXIT_REASON_CPUID:
+		return vmx_exit_cpuid(vcpu, ex);
+	case EXIT_REASON_CR_ACCESS:
+		return vmx_exit_cr(vcpu, ex);
+	case EXIT_REASON_MSR_READ:
+		return vmx_exit_msr(vcpu, ex, false);
+	case EXIT_REASON_MSR_WRITE:
+		return vmx_exit_msr(vcpu, ex, true);
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+		/* Caches are coherent for the guest: nothing to write back. */
+		vmx_skip(vcpu, ex);
+		return VMX_CONTINUE;
+	case EXIT_REASON_XSETBV:
+		/* No XSAVE state for the guest yet. */
+		vmx_inject(vmx, GP_VECTOR, true);
+		return VMX_CONTINUE;
+	case EXIT_REASON_VMCALL:
+	case EXIT_REASON_VMCLEAR:
+	case EXIT_REASON_VMLAUNCH:
+	case EXIT_REASON_VMPTRLD:
+	case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD:
+	case EXIT_REASON_VMRESUME:
+	case EXIT_REASON_VMWRITE:
+	case EXIT_REASON_VMOFF:
+	case EXIT_REASON_VMON:
+	case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_MWAIT_INSTRUCTION:
+	case EXIT_REASON_MONITOR_INSTRUCTION:
+		/* No nested VMX, no hypercalls, no MONITOR/MWAIT. */
+		vmx_inject(vmx, UD_VECTOR, false);
+		return VMX_CONTINUE;
+	default:
+		return vmx_internal_error(vcpu,
+					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					  ex);
+	}
+}
+
+static void vmx_report(struct vmrun_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
+	run->cr8 = vmx->cr8;
+	run->apic_base = vmx->apic_base;
+	run->ready_for_interrupt_injection = 0;
+}
+
+int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct kvm_run *run = vcpu->run;
+	struct vmx_exit ex;
+	int r;
+
+	/* As api.rst says: finish the last exit first, then honour
+	 * immediate_exit, so user space can complete I/O without running.
+	 */
+	if (!vmx_complete_pending(vcpu)) {
+		vmx_report(vcpu);
+		return 0;	/* run->mmio: the write half of an RMW */
+	}
+	if (vmrun_immediate_exit(run)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		vmx_report(vcpu);
+		return -EINTR;
+	}
+
+	fpu_swap_kvm_fpstate(&vmx->fpu, true);
+	do {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		/* No in-kernel irqchip here yet: no event is ours to take. */
+		clear_bit(VMRUN_REQ_EVENT, &vcpu->requests);
+		if (vmx->load_pdptrs)
+			vmx_load_pdptrs(vcpu);
+		vmx->has_run = true;
+		if (!vmx_enter_exit(vcpu, &ex)) {
+			r = VMX_CONTINUE;	/* a request or signal came first */
+			continue;
+		}
+		r = vmx_handle_exit(vcpu, &ex);
+	} while (r == VMX_CONTINUE);
+	fpu_swap_kvm_fpstate(&vmx->fpu, false);
+	vmx_report(vcpu);
+	return r;
+}
