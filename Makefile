@@ -8,7 +8,7 @@
 #   make run                build, then boot the AMD-V testbed with vmrun loaded
 #                           and run the tests there (tests/testbed/run svm)
 #   make check              everything the CI runs (see tests/check)
-#   make bench              exit round trips, vmrun-svm vs kvm-amd (tests/bench/run)
+#   make bench              exit, interrupt, start/footprint/boot figures, vmrun-svm vs kvm-amd and QEMU (tests/bench/run)
 #
 # Each (architecture, kernel) pair builds in its own folder,
 # build/<arch>-<kernel release>/, which holds links to the sources: builds
