@@ -25,13 +25,16 @@
 #     the second marker after vmrun exits
 # The console log is in tests/testbed/out/disk-boot-MODE.log.
 #
-# Known trouble (stock kvm-amd under QEMU TCG): the L2 kernel may stop for
-# good part-way through its boot, both L1 vCPUs halted, at a different
-# place each time (after "Mountpoint-cache", at "x86: Booting SMP
-# configuration", before its console comes up); checks 1 and 2 pass, the
-# rest fail on the testbed's silence or test timeout. nolapic_timer did not
-# help. The boot that got through had "APIC timer disabled due to
-# verification failure" in the L2's log.
+# Seen so far: on vmrun's modules (--vmrun) all five pass, the test taking
+# 30 s. On stock kvm-amd under QEMU TCG the L2 kernel stopped for good
+# part-way through its boot in 5 runs of 6, at a different place each time
+# (after "Mountpoint-cache", at "x86: Booting SMP configuration", after
+# "kprobes: ...", before its console came up), with both of vmrun's vCPU
+# threads asleep in kvm_vcpu_block (the watcher's lines) and the L1's CPUs
+# halted: the L2 waits for an interrupt that does not come; vmrun is not
+# stuck. Checks 1 and 2 pass there, the rest fail on the timeouts.
+# nolapic_timer did not help. The one stock boot that got through to /init
+# had "APIC timer disabled due to verification failure" in the L2's log.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
