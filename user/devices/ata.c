@@ -74,10 +74,6 @@
 
 enum xfer { XFER_NONE, XFER_IN, XFER_OUT };
 
-/* The PCI function; pci.c serves it (configuration mechanism #1). */
-void pci_add_function(unsigned devfn, uint8_t *config, const uint8_t *wmask)
-	__attribute__((weak));
-
 static struct ata {
 	pthread_mutex_t lock;
 	struct vm *vm;
@@ -604,18 +600,13 @@ static void ata_init(struct vm *vm)
 
 	if (cfg->disk.fd < 0)
 		return;
-	if (!pci_add_function) {
-		note("disk '%s': this runner's PCI bus cannot hold the IDE "
-		     "controller; firmware will not see the disk", cfg->disk.path);
-	}
 	ata.vm = vm;
 	ata.fd = cfg->disk.fd;
 	ata.readonly = cfg->disk_readonly;
 	ata.sectors = cfg->disk.size / SECTOR;
 	build_identify(&ata);
 	reset(&ata);
-	if (pci_add_function)
-		pci_function_init(&ata);
+	pci_function_init(&ata);
 	io_register(vm, ATA_CMD_PORT, 8, cmd_io, &ata, "ATA");
 	io_register(vm, ATA_CTL_PORT, 1, ctl_io, &ata, "ATA control");
 	if (!ata.readonly && atexit(ata_flush_at_exit))

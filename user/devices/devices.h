@@ -36,6 +36,14 @@ void uart_input(const uint8_t *buf, size_t len);
 /* POST port: last code written to port 0x80, or -1 if none yet. */
 int post_last_code(void);
 
+/*
+ * PCI: add function `devfn` on bus 0 (before vm_start). `config` is its
+ * 256-byte configuration space, which the PCI bus reads and writes from
+ * then on (under its own lock); the guest may write the bits set in
+ * `wmask`. pci_init() adds the host bridge, 00:00.0.
+ */
+void pci_add_function(unsigned devfn, uint8_t *config, const uint8_t *wmask);
+
 /* fw_cfg: items and files for the firmware (data must stay valid). */
 void fw_cfg_add_item(uint16_t key, const void *data, uint32_t size);
 void fw_cfg_add_file(const char *name, const void *data, uint32_t size);

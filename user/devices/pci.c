@@ -7,30 +7,47 @@
  * an Intel 440FX (8086:1237) with QEMU's subsystem ID (1af4:1100), which
  * is how SeaBIOS recognizes a machine it can run on. Its PAM and SMRAM
  * registers keep what is written but change nothing: the BIOS area below
- * 1 MiB is always RAM. Every other function is absent (reads all ones).
+ * 1 MiB is always RAM. Devices add functions of their own with
+ * pci_add_function() (the disk controller is 00:01.0); every other
+ * function is absent (reads all ones).
  */
 #include <pthread.h>
 #include <stdbool.h>
 
 #include "devices.h"
+#include "util.h"
 #include "vm.h"
 
 #define PCI_PORT	0xcf8
 #define RCR_PORT	0xcf9
 #define ADDR_ENABLE	0x80000000u
+#define MAX_FUNCTIONS	8
+
+struct pci_function {
+	unsigned devfn;
+	uint8_t *config;	/* 256 bytes of configuration space */
+	const uint8_t *wmask;	/* bits the guest may write */
+};
 
 static struct pci {
 	pthread_mutex_t lock;
 	struct vm *vm;
 	uint32_t addr;
 	uint8_t bridge[256];	/* config space of 00:00.0 */
+	uint8_t bridge_wmask[256];
+	struct pci_function fn[MAX_FUNCTIONS];
+	unsigned nfn;
 } pci = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static bool bridge_writable(unsigned off)
+void pci_add_function(unsigned devfn, uint8_t *config, const uint8_t *wmask)
 {
-	return off == 0x04 || off == 0x05 ||	/* command */
-	       (off >= 0x59 && off <= 0x5f) ||	/* PAM0-6 */
-	       off == 0x72;			/* SMRAM */
+	for (unsigned i = 0; i < pci.nfn; i++)
+		if (pci.fn[i].devfn == devfn)
+			die(EXIT_RUNTIME, "internal error: PCI function %02x.%x "
+			    "added twice", devfn >> 3, devfn & 7);
+	if (pci.nfn == MAX_FUNCTIONS)
+		die(EXIT_RUNTIME, "internal error: too many PCI functions");
+	pci.fn[pci.nfn++] = (struct pci_function){ devfn, config, wmask };
 }
 
 static void config_access(struct pci *p, unsigned off, uint8_t *data,
@@ -38,15 +55,20 @@ static void config_access(struct pci *p, unsigned off, uint8_t *data,
 {
 	uint32_t a = p->addr;
 	unsigned bus = a >> 16 & 0xff, devfn = a >> 8 & 0xff;
-	bool present = (a & ADDR_ENABLE) && bus == 0 && devfn == 0;
+	const struct pci_function *f = NULL;
 
+	if ((a & ADDR_ENABLE) && bus == 0)
+		for (unsigned i = 0; i < p->nfn; i++)
+			if (p->fn[i].devfn == devfn)
+				f = &p->fn[i];
 	for (unsigned i = 0; i < len; i++) {
 		unsigned reg = ((a & 0xfc) + off + i) & 0xff;
 
 		if (!is_write)
-			data[i] = present ? p->bridge[reg] : 0xff;
-		else if (present && bridge_writable(reg))
-			p->bridge[reg] = data[i];
+			data[i] = f ? f->config[reg] : 0xff;
+		else if (f)
+			f->config[reg] = (f->config[reg] & ~f->wmask[reg]) |
+					 (data[i] & f->wmask[reg]);
 	}
 }
 
@@ -102,6 +124,11 @@ static void pci_init(struct vm *vm)
 	put16(b + 0x2c, 0x1af4);	/* subsystem vendor: Red Hat (QEMU) */
 	put16(b + 0x2e, 0x1100);	/* subsystem: QEMU virtual machine */
 	b[0x72] = 0x02;			/* SMRAM: default */
+	pci.bridge_wmask[0x04] = pci.bridge_wmask[0x05] = 0xff;	/* command */
+	for (unsigned i = 0x59; i <= 0x5f; i++)
+		pci.bridge_wmask[i] = 0xff;			/* PAM0-6 */
+	pci.bridge_wmask[0x72] = 0xff;				/* SMRAM */
+	pci_add_function(0, pci.bridge, pci.bridge_wmask);
 	io_register(vm, PCI_PORT, 8, pci_io, &pci, "PCI");
 }
 

@@ -47,6 +47,7 @@ static void usage(void)
 "  [serial]     console = terminal | file | none   file = FILE\n"
 "  [device]     path = /dev/vmrun (default; /dev/kvm if that is absent)\n"
 "  [test-exit]  port = 0xf4 | none\n"
+"  [disk]       path = disk.img   readonly = yes | no\n"
 "\n"
 "On a terminal, Ctrl-A x quits.\n"
 "\n"
