@@ -1028,7 +1028,7 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 		return 0;	/* run->mmio: the write half of an RMW */
 	}
 	if (vmrun_immediate_exit(run)) {
-		run->exit_reason = KVM_EXIT_INTR;
+		/* As KVM 6.1: -EINTR, and exit_reason stays the last one. */
 		vmx_report(vcpu);
 		return -EINTR;
 	}

@@ -125,13 +125,23 @@ void vmrun_pio_string_complete(struct vmrun_pio_string *ps,
 			       struct kvm_regs *regs, const void *data,
 			       struct vmrun_vm *vm)
 {
+	u32 n = ps->count, bytes, first;
+
+	/*
+	 * User space may have lowered RCX meanwhile (KVM_SET_REGS): as KVM,
+	 * consume only the elements RCX still asks for, never more.
+	 */
+	if (ps->op.rep)
+		n = min_t(u64, n, regs->rcx & addr_mask(ps->op.addr_size));
+	bytes = n * ps->op.size;
+	first = min(bytes, ps->len[0]);
 	/*
 	 * Where the exit's translation pointed: this vCPU has not run since,
 	 * and guest RAM that is no longer mapped is skipped, not faulted.
 	 */
-	vmrun_guest_write(vm, ps->gpa[0], data, ps->len[0]);
-	if (ps->len[1])
-		vmrun_guest_write(vm, ps->gpa[1], data + ps->len[0], ps->len[1]);
-	pio_advance(&ps->op, regs, &regs->rdi, ps->count);
+	vmrun_guest_write(vm, ps->gpa[0], data, first);
+	if (bytes > first)
+		vmrun_guest_write(vm, ps->gpa[1], data + first, bytes - first);
+	pio_advance(&ps->op, regs, &regs->rdi, n);
 }
 EXPORT_SYMBOL_GPL(vmrun_pio_string_complete);

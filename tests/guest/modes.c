@@ -156,11 +156,18 @@ static void test_signal(int sys_fd)
 		tap_skip("KVM_CAP_IMMEDIATE_EXIT not offered",
 			 "immediate_exit=1: KVM_RUN -> EINTR at once");
 	} else {
+		__u32 prev = g.run->exit_reason = KVM_EXIT_IO;
+
+		/*
+		 * KVM 6.1 leaves exit_reason as the last exit set it (the
+		 * KVM selftests' ucalls rely on that): poison it to see.
+		 */
 		g.run->immediate_exit = 1;
 		r = guest_run(&g);
 		g.run->immediate_exit = 0;
-		tap_check(r == -EINTR && g.run->exit_reason == KVM_EXIT_INTR,
-			  "immediate_exit=1: KVM_RUN -> EINTR at once");
+		if (!tap_check(r == -EINTR && g.run->exit_reason == prev,
+			       "immediate_exit=1: KVM_RUN -> EINTR at once, exit_reason untouched"))
+			tap_diag("  got %d, exit_reason %u", r, g.run->exit_reason);
 	}
 	guest_vm_destroy(&g);
 }

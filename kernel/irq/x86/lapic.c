@@ -38,8 +38,9 @@
 #define SPIV_WR			0x3ffu	/* vector, enable, focus check */
 #define SPIV_ENABLE		0x100u
 #define TDCR_WR			0xbu
-/* ICR low bits kept: vector, mode, dest mode, level, trigger, shorthand. */
+/* x2APIC ICR low bits kept: vector, mode, dest mode, level, trigger, shorthand. */
 #define ICR_LOW_WR		0x000ccfffu
+#define ICR_BUSY		0x01000u	/* delivery status */
 #define ICR_DEST_LOGICAL	0x00800u
 #define ICR_ASSERT		0x04000u
 #define ICR_LEVEL		0x08000u
@@ -960,7 +961,8 @@ static int reg_write(struct vmrun_lapic *l, u32 off, u32 val,
 		l->esr_pending = 0;
 		return 0;
 	case VMRUN_APIC_ICR:
-		reg_set(l, off, val & ICR_LOW_WR);
+		/* As KVM: every bit reads back but delivery status (no delay). */
+		reg_set(l, off, val & ~ICR_BUSY);
 		send_ipi(l, val, reg_get(l, VMRUN_APIC_ICR2) >> 24, fx);
 		return 0;
 	case VMRUN_APIC_ICR2:
