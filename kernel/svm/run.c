@@ -488,29 +488,11 @@ static int svm_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
 	}
 	svm->pending = SVM_PENDING_MMIO;
 
-	/*
-	 * An in-kernel device (the LAPIC, the IOAPIC, an ioeventfd) may
-	 * answer each access of the instruction; the first one nobody
-	 * claims goes to user space as run->mmio describes it.
-	 */
-	for (;;) {
-		struct kvm_run *run = vcpu->run;
-
-		if (run->mmio.is_write)
-			r = vmrun_io_bus_write(vcpu, VMRUN_BUS_MMIO,
-					       run->mmio.phys_addr,
-					       run->mmio.len, run->mmio.data);
-		else
-			r = vmrun_io_bus_read(vcpu, VMRUN_BUS_MMIO,
-					      run->mmio.phys_addr,
-					      run->mmio.len, run->mmio.data);
-		if (r)
-			return 0;
-		if (vmrun_mmio_complete(&svm->mmio, run, &vcpu->regs)) {
-			svm->pending = SVM_PENDING_NONE;
-			return SVM_CONTINUE;
-		}
-	}
+	/* An in-kernel device may answer it all; else user space does. */
+	if (!vmrun_mmio_in_kernel(&svm->mmio, vcpu))
+		return 0;
+	svm->pending = SVM_PENDING_NONE;
+	return SVM_CONTINUE;
 }
 
 static int svm_exit_npf(struct vmrun_vcpu *vcpu)

@@ -542,29 +542,11 @@ static int vmx_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
 	}
 	vmx->pending = VMX_PENDING_MMIO;
 
-	/*
-	 * An in-kernel device (an ioeventfd, say) may answer each access of
-	 * the instruction; the first one nobody claims goes to user space
-	 * as run->mmio describes it.
-	 */
-	for (;;) {
-		struct kvm_run *run = vcpu->run;
-
-		if (run->mmio.is_write)
-			r = vmrun_io_bus_write(vcpu, VMRUN_BUS_MMIO,
-					       run->mmio.phys_addr,
-					       run->mmio.len, run->mmio.data);
-		else
-			r = vmrun_io_bus_read(vcpu, VMRUN_BUS_MMIO,
-					      run->mmio.phys_addr,
-					      run->mmio.len, run->mmio.data);
-		if (r)
-			return 0;
-		if (vmrun_mmio_complete(&vmx->mmio, run, &vcpu->regs)) {
-			vmx->pending = VMX_PENDING_NONE;
-			return VMX_CONTINUE;
-		}
-	}
+	/* An in-kernel device may answer it all; else user space does. */
+	if (!vmrun_mmio_in_kernel(&vmx->mmio, vcpu))
+		return 0;
+	vmx->pending = VMX_PENDING_NONE;
+	return VMX_CONTINUE;
 }
 
 /* EPT violation: map guest RAM, or emulate the MMIO access. */

@@ -3,6 +3,7 @@
 #include <linux/export.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+#include <vmrun/core.h>
 
 #include "mmio.h"
 
@@ -130,3 +131,25 @@ void vmrun_mmio_report(struct kvm_run *run, int err, u64 gpa, u64 rip,
 	run->internal.data[4] = insn[1];
 }
 EXPORT_SYMBOL_GPL(vmrun_mmio_report);
+
+bool vmrun_mmio_in_kernel(struct vmrun_mmio *m, struct vmrun_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	for (;;) {
+		if (run->mmio.is_write)
+			r = vmrun_io_bus_write(vcpu, VMRUN_BUS_MMIO,
+					       run->mmio.phys_addr,
+					       run->mmio.len, run->mmio.data);
+		else
+			r = vmrun_io_bus_read(vcpu, VMRUN_BUS_MMIO,
+					      run->mmio.phys_addr,
+					      run->mmio.len, run->mmio.data);
+		if (r)
+			return false;
+		if (vmrun_mmio_complete(m, run, &vcpu->regs))
+			return true;
+	}
+}
+EXPORT_SYMBOL_GPL(vmrun_mmio_in_kernel);

@@ -39,6 +39,17 @@ int vmrun_mmio_begin(struct vmrun_mmio *m, struct kvm_run *run,
 bool vmrun_mmio_complete(struct vmrun_mmio *m, struct kvm_run *run,
 			 struct kvm_regs *regs);
 
+struct vmrun_vcpu;
+
+/*
+ * After vmrun_mmio_begin(): offers each access of the instruction to the
+ * VM's in-kernel MMIO bus (the LAPIC, the IOAPIC, ioeventfds). Returns
+ * true when devices answered them all and the instruction is complete,
+ * false when run->mmio describes the first access nobody claimed (the
+ * backend exits to user space and completes it on the next KVM_RUN).
+ */
+bool vmrun_mmio_in_kernel(struct vmrun_mmio *m, struct vmrun_vcpu *vcpu);
+
 /* The internal error report for an instruction that cannot be emulated. */
 void vmrun_mmio_report(struct kvm_run *run, int err, u64 gpa, u64 rip,
 		       const u8 *bytes, unsigned int avail);
