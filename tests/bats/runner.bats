@@ -627,6 +627,28 @@ require_kvm() {
 	[ "$stderr" = "vmrun: stopped by signal SIGTERM" ]
 }
 
+@test "guest: SIGUSR1 prints each vCPU's state, then the guest runs on" {
+	require_kvm
+	CPUS=2 guest echo-irq
+	"$VMRUN" c.ini </dev/null >out.txt 2>err.txt &
+	local pid=$! i rc=0
+	sleep 0.3
+	kill -USR1 "$pid"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c '^vmrun: dump: vCPU [01]: mp_state' err.txt)" -lt 2 ] || break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	cat err.txt >&2
+	[ "$rc" -eq 143 ]
+	grep -q '^vmrun: dump: pic master: ' err.txt
+	grep -q '^vmrun: dump: vCPU 0: rip 0x[0-9a-f]* ' err.txt
+	grep -q '^vmrun: dump: vCPU 1: mp_state 1 ' err.txt	# waits for its SIPI
+	grep -q '^vmrun: dump: vCPU 0: lapic: id 0 ' err.txt
+	[ "$(tail -n 1 err.txt)" = "vmrun: stopped by signal SIGTERM" ]
+}
+
 # run_until TEXT SECS: run vmrun on c.ini in the background until its
 # output (out.txt) shows TEXT, it ends, or SECS seconds pass; then stop it.
 # The host may be slow and busy: SECS is generous, the wait usually short.

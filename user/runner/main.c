@@ -73,6 +73,7 @@ static int block_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);	/* dump the VM's state (vm_dump_state) */
 	/* Blocked here, so in the vCPU threads too: only signalfd sees them. */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		die(EXIT_RUNTIME, "pthread_sigmask failed");
@@ -104,9 +105,14 @@ static void __attribute__((noreturn)) wait_for_end(struct vm *vm, int sig_fd)
 		if (p[1].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
-				die(128 + si.ssi_signo, "stopped by signal SIG%s",
-				    sigabbrev_np(si.ssi_signo));
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1) {
+				vm_dump_state(vm);
+				continue;
+			}
+			die(128 + si.ssi_signo, "stopped by signal SIG%s",
+			    sigabbrev_np(si.ssi_signo));
 		}
 		if (p[2].revents && !console_input())
 			die(EXIT_OK, "quit (Ctrl-A x)");

@@ -271,6 +271,215 @@ static void crash(struct vcpu *c, const char *what)
 			c->id, what, where, postmsg);
 }
 
+/* --- SIGUSR1's state dump ---------------------------------------------- */
+
+/* Kicks a vCPU thread out of KVM_RUN; its handler does nothing. */
+#define VCPU_KICK_SIGNAL	SIGRTMIN
+
+struct dump_buf {
+	char text[4096];
+	size_t n;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+dump_line(struct dump_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (b->n >= sizeof(b->text) - 1)
+		return;
+	r = snprintf(b->text + b->n, sizeof(b->text) - b->n, "vmrun: dump: ");
+	if (r > 0)
+		b->n += r;
+	if (b->n >= sizeof(b->text) - 1)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b->text + b->n, sizeof(b->text) - b->n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		b->n += r;
+	if (b->n >= sizeof(b->text) - 1)
+		b->n = sizeof(b->text) - 2;
+	b->text[b->n++] = '\n';
+}
+
+/* One write: the block is not interleaved with the console or other vCPUs. */
+static void dump_flush(struct dump_buf *b)
+{
+	write_all(STDERR_FILENO, b->text, b->n);
+	b->n = 0;
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned off)
+{
+	uint32_t v;
+
+	memcpy(&v, l->regs + off, sizeof(v));
+	return v;
+}
+
+/* The highest vector set in the 256-bit register at `off`, or -1. */
+static int lapic_top_vector(const struct kvm_lapic_state *l, unsigned off)
+{
+	for (int i = 7; i >= 0; i--) {
+		uint32_t w = lapic_reg(l, off + i * 0x10);
+
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
+	return -1;
+}
+
+/*
+ * The words on the stack from rsp to the end of its page that look like
+ * addresses in a Linux kernel's text (the start of a backtrace), where the
+ * hypervisor translates guest-virtual addresses (KVM_TRANSLATE).
+ */
+static void dump_stack_words(struct dump_buf *b, struct vcpu *c, uint64_t rsp)
+{
+	struct kvm_translation t = { .linear_address = rsp };
+	char line[1024];
+	size_t n = 0;
+
+	if (ioctl(c->fd, KVM_TRANSLATE, &t) || !t.valid)
+		return;
+	unsigned words = (4096 - (rsp & 4095)) / 8;
+	const uint64_t *w = gpa_to_host(c->vm, t.physical_address, words * 8ull);
+
+	if (!w)
+		return;
+	for (unsigned i = 0; i < words && i < 64 && n < sizeof(line) - 20; i++)
+		if (w[i] >> 30 == 0x3fffffffeull)	/* 0xffffffff80000000 and up */
+			n += snprintf(line + n, sizeof(line) - n, " %#" PRIx64, w[i]);
+	if (n)
+		dump_line(b, "vCPU %u: stack text words:%s", c->id, line);
+}
+
+/* Runs on the vCPU's own thread, between two KVM_RUNs. */
+static void vcpu_dump(struct vcpu *c)
+{
+	/* The paravirtual MSRs a Linux guest on KVM enables, and TSC deadline. */
+	static const uint32_t msrs[] = {
+		0x4b564d01,	/* MSR_KVM_SYSTEM_TIME_NEW */
+		0x4b564d02,	/* MSR_KVM_ASYNC_PF_EN */
+		0x4b564d03,	/* MSR_KVM_STEAL_TIME */
+		0x4b564d04,	/* MSR_KVM_PV_EOI_EN */
+		0x4b564d06,	/* MSR_KVM_ASYNC_PF_INT */
+		0x6e0,		/* MSR_IA32_TSC_DEADLINE */
+		0x10,		/* MSR_IA32_TSC */
+	};
+	struct dump_buf b = { .n = 0 };
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct kvm_vcpu_events ev;
+	struct kvm_mp_state mp;
+	struct kvm_lapic_state l;
+
+	if (ioctl(c->fd, KVM_GET_REGS, &r) == 0 && ioctl(c->fd, KVM_GET_SREGS, &s) == 0) {
+		dump_line(&b, "vCPU %u: rip %#llx rsp %#llx rflags %#llx (IF %d) cs %#x cpl %u",
+			  c->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+			  (unsigned long long)r.rflags, !!(r.rflags & 0x200),
+			  s.cs.selector, s.cs.dpl);
+		dump_line(&b, "vCPU %u: rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx rbp %#llx",
+			  c->id, (unsigned long long)r.rax, (unsigned long long)r.rbx,
+			  (unsigned long long)r.rcx, (unsigned long long)r.rdx,
+			  (unsigned long long)r.rsi, (unsigned long long)r.rdi,
+			  (unsigned long long)r.rbp);
+		dump_line(&b, "vCPU %u: cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx apic_base %#llx",
+			  c->id, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
+			  (unsigned long long)s.cr3, (unsigned long long)s.cr4,
+			  (unsigned long long)s.efer, (unsigned long long)s.apic_base);
+		if (s.cr0 & 0x80000000)	/* paging on */
+			dump_stack_words(&b, c, r.rsp);
+	} else {
+		dump_line(&b, "vCPU %u: KVM_GET_REGS/SREGS: %s", c->id, strerror(errno));
+	}
+	if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+		dump_line(&b, "vCPU %u: events: exception %d/%u irq injected %d/%u "
+			  "shadow %#x nmi injected %d pending %d masked %d",
+			  c->id, ev.exception.injected, ev.exception.nr,
+			  ev.interrupt.injected, ev.interrupt.nr, ev.interrupt.shadow,
+			  ev.nmi.injected, ev.nmi.pending, ev.nmi.masked);
+	if (ioctl(c->fd, KVM_GET_MP_STATE, &mp) == 0)
+		dump_line(&b, "vCPU %u: mp_state %u (0 runnable, 1 uninit, 2 init, 3 halted, 4 sipi)",
+			  c->id, mp.mp_state);
+	if (ioctl(c->fd, KVM_GET_LAPIC, &l) == 0)
+		dump_line(&b, "vCPU %u: lapic: id %#x tpr %#x svr %#x isr %d irr %d "
+			  "lvtt %#x tmict %#x tmcct %#x tdcr %#x lint0 %#x icr %#x:%#x",
+			  c->id, lapic_reg(&l, 0x20), lapic_reg(&l, 0x80),
+			  lapic_reg(&l, 0xf0), lapic_top_vector(&l, 0x100),
+			  lapic_top_vector(&l, 0x200), lapic_reg(&l, 0x320),
+			  lapic_reg(&l, 0x380), lapic_reg(&l, 0x390),
+			  lapic_reg(&l, 0x3e0), lapic_reg(&l, 0x350),
+			  lapic_reg(&l, 0x310), lapic_reg(&l, 0x300));
+	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++) {
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry e;
+		} m = { .hdr.nmsrs = 1, .e.index = msrs[i] };
+
+		if (ioctl(c->fd, KVM_GET_MSRS, &m) == 1)
+			dump_line(&b, "vCPU %u: msr %#x = %#llx", c->id, msrs[i],
+				  (unsigned long long)m.e.data);
+	}
+	dump_flush(&b);
+}
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void vm_dump_state(struct vm *vm)
+{
+	struct dump_buf b = { .n = 0 };
+	struct kvm_irqchip chip;
+	struct kvm_pit_state2 pit;
+
+	for (unsigned id = KVM_IRQCHIP_PIC_MASTER; id <= KVM_IRQCHIP_PIC_SLAVE; id++) {
+		chip = (struct kvm_irqchip){ .chip_id = id };
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) == 0) {
+			struct kvm_pic_state *p = &chip.chip.pic;
+
+			dump_line(&b, "pic %s: irr %#x imr %#x isr %#x base %#x elcr %#x",
+				  id == KVM_IRQCHIP_PIC_MASTER ? "master" : "slave",
+				  p->irr, p->imr, p->isr, p->irq_base, p->elcr);
+		}
+	}
+	chip = (struct kvm_irqchip){ .chip_id = KVM_IRQCHIP_IOAPIC };
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) == 0) {
+		struct kvm_ioapic_state *io = &chip.chip.ioapic;
+
+		dump_line(&b, "ioapic: irr %#x", io->irr);
+		for (unsigned i = 0; i < KVM_IOAPIC_NUM_PINS; i++) {
+			uint64_t e = io->redirtbl[i].bits;
+
+			/* Unmasked pins, and pins waiting for their EOI. */
+			if (!(e & (1ull << 16)) || (e & (1ull << 14)))
+				dump_line(&b, "ioapic: pin %u: %#llx", i, (unsigned long long)e);
+		}
+	}
+	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &pit) == 0)
+		for (unsigned i = 0; i < 3; i++)
+			dump_line(&b, "pit %u: count %#x mode %u gate %u status %#x",
+				  i, pit.channels[i].count, pit.channels[i].mode,
+				  pit.channels[i].gate, pit.channels[i].status);
+	dump_flush(&b);
+
+	/*
+	 * immediate_exit first: a thread that sees the request clears it, and
+	 * one about to enter KVM_RUN (the signal already taken) leaves at once.
+	 */
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *c = &vm->vcpus[i];
+
+		__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->dump_requested, true, __ATOMIC_RELEASE);
+		pthread_kill(c->thread, VCPU_KICK_SIGNAL);
+	}
+}
+
 /* Returns false when this vCPU should stop. */
 static bool handle_exit(struct vcpu *c)
 {
@@ -371,6 +580,10 @@ static void *vcpu_thread(void *arg)
 	if (c->id == 0)
 		startup_report(c->vm);
 	for (;;) {
+		if (__atomic_exchange_n(&c->dump_requested, false, __ATOMIC_ACQ_REL)) {
+			__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_RELEASE);
+			vcpu_dump(c);
+		}
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -388,6 +601,16 @@ static void *vcpu_thread(void *arg)
 
 void vm_start(struct vm *vm)
 {
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	sigset_t kick;
+
+	/* No SA_RESTART: the signal ends a KVM_RUN in progress (EINTR). */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL))
+		die_errno(EXIT_RUNTIME, "sigaction");
+	sigemptyset(&kick);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		int err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
 					 &vm->vcpus[i]);

@@ -37,6 +37,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
+	bool dump_requested;		/* print its state at the next chance */
 };
 
 struct vm {
@@ -79,6 +80,13 @@ void *gpa_to_host(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* Map a host buffer as guest memory (read-only for the guest if possible). */
 void vm_map(struct vm *vm, uint64_t gpa, void *host, uint64_t len, bool readonly);
+
+/*
+ * SIGUSR1's diagnostic: print the in-kernel PIC, IOAPIC and PIT state, then
+ * have each vCPU thread print its registers, events, MP state and local
+ * APIC (kicked out of KVM_RUN to do so; the guest then carries on).
+ */
+void vm_dump_state(struct vm *vm);
 
 /* Drive an interrupt line of the in-kernel PIC/IOAPIC. */
 void vm_irq_line(struct vm *vm, unsigned irq, int level);
