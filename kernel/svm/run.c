@@ -42,7 +42,7 @@ static_assert(offsetof(struct kvm_regs, r8) == SVM_REGS_R8);
 static_assert(offsetof(struct kvm_regs, r15) == SVM_REGS_R15);
 
 /* Leave the guest and continue the run loop; 0 returns to user space. */
-#define SVM_CONTINUE	1
+#define SVM_CONTINUE	VMRUN_X86_CONTINUE
 
 static void svm_kick(void *unused)
 {
@@ -533,6 +533,31 @@ static int svm_exit_cpuid(struct vmrun_vcpu *vcpu)
 	return SVM_CONTINUE;
 }
 
+/*
+ * The MSRs svm_msr_read() answers for every vCPU, in the order
+ * KVM_GET_MSR_INDEX_LIST gives them; svm_msr_read() and svm_msr_write()
+ * refuse any other unless the in-kernel LAPIC takes it (its x2APIC range
+ * and TSC_DEADLINE, which exist only with one). Add an MSR here and to
+ * their switches, together.
+ */
+static const u32 svm_msrs[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
+	MSR_AMD64_NB_CFG, MSR_FAM10H_MMIO_CONF_BASE,
+};
+
+static bool svm_msr_listed(u32 msr)
+{
+	return vmrun_x86_msr_in(svm_msrs, ARRAY_SIZE(svm_msrs), msr);
+}
+
+long svm_get_msr_index_list(void __user *argp)
+{
+	return vmrun_x86_msr_index_list(argp, svm_msrs, ARRAY_SIZE(svm_msrs));
+}
+
 /* MSRs kept in the VMCB (VMSAVE/VMLOAD state) or in the vCPU. */
 static u64 *svm_msr_slot(struct svm_vcpu *svm, u32 msr)
 {
@@ -631,14 +656,14 @@ bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host)
 	if (!svm_msr_listed(msr))
 		return false;
 
-	if (msr == MSR_IA32_CR_PAT && !svm_pat_valid(val))
+	if (msr == MSR_IA32_CR_PAT && !vmrun_x86_pat_valid(val))
 		return false;	/* VMRUN would refuse it */
 	if (slot) {
 		/* A canonical address for the base and syscall MSRs. */
 		if (msr != MSR_IA32_CR_PAT && msr != MSR_TSC_AUX &&
 		    msr != MSR_IA32_SYSENTER_CS && msr != MSR_STAR &&
 		    msr != MSR_SYSCALL_MASK &&
-		    (s64)(val << 16) >> 16 != (s64)val)
+		    !vmrun_x86_canonical(val))
 			return false;
 		*slot = val;
 		return true;
@@ -662,6 +687,11 @@ bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host)
 		return false;
 	}
 }
+
+const struct vmrun_x86_msr_ops svm_msr_ops = {
+	.read = svm_msr_read,
+	.write = svm_msr_write,
+};
 
 static int svm_exit_msr(struct vmrun_vcpu *vcpu)
 {
@@ -692,9 +722,9 @@ static int svm_exit_xsetbv(struct vmrun_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
 
-	/* XCR0 only, from CPL 0, by the rules of svm_xcr0_valid(). */
+	/* XCR0 only, from CPL 0, by the rules of vmrun_x86_xcr0_valid(). */
 	if ((u32)vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK ||
-	    svm->vmcb->save.cpl != 0 || !svm_xcr0_valid(svm, val)) {
+	    svm->vmcb->save.cpl != 0 || !vmrun_x86_xcr0_valid(&svm->fpu, val)) {
 		svm_inject(svm, GP_VECTOR, true);
 		return SVM_CONTINUE;
 	}
@@ -720,7 +750,7 @@ static u64 *svm_gpr(struct vmrun_vcpu *vcpu, unsigned int n)
 
 /*
  * MOV to CR4, intercepted so that the guest sets only the bits its CPUID
- * offers (svm_guest_cr4_mask()) and the SDM's rules hold; #GP otherwise.
+ * offers (vmrun_x86_guest_cr4_mask()) and the SDM's rules hold; #GP otherwise.
  * Decode assists name the source register; without them (QEMU's SVM)
  * the instruction is read: legacy prefixes, REX, 0F 22 /r.
  */
@@ -754,7 +784,7 @@ static int svm_exit_write_cr4(struct vmrun_vcpu *vcpu)
 	if (mode != VMRUN_EMUL_MODE64)
 		val = (u32)val;
 
-	if ((val & ~svm_guest_cr4_mask(svm)) ||
+	if ((val & ~vmrun_x86_guest_cr4_mask(&svm->cpuid)) ||
 	    /* Long mode needs PAE; PCIDE needs long mode and PCID 0. */
 	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)) ||
 	    ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
@@ -935,27 +965,6 @@ static int svm_handle_exit(struct vmrun_vcpu *vcpu)
 	}
 }
 
-/* A halted vCPU has something to take: it runs again. */
-static bool svm_halted_can_run(struct vmrun_vcpu *vcpu)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-
-	return (svm->nmi_pending && !svm->nmi_masked) ||
-	       vmrun_irqchip_wakeup(vcpu, vcpu->regs.rflags & X86_EFLAGS_IF);
-}
-
-/*
- * What ends vmrun_vcpu_halt(): a request (an interrupt, a timer, INIT or
- * SIPI arrived: the run loop looks at it), or, while halted, something
- * already there.
- */
-static bool svm_halt_wakeup(struct vmrun_vcpu *vcpu)
-{
-	return test_bit(VMRUN_REQ_EVENT, &vcpu->requests) ||
-	       (vcpu->mp_state == KVM_MP_STATE_HALTED &&
-		svm_halted_can_run(vcpu));
-}
-
 /* INIT: the state a CPU has after RESET, but for what INIT keeps. */
 static void svm_init_reset(struct vmrun_vcpu *vcpu)
 {
@@ -968,10 +977,7 @@ static void svm_init_reset(struct vmrun_vcpu *vcpu)
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = 0x2;
-	svm->nmi_pending = 0;
-	svm->nmi_masked = false;
 	svm->awaiting_iret = false;
-	svm->irq_pending = -1;
 }
 
 /* SIPI: real mode at vector << 12, CS:IP = (vector << 8):0. */
@@ -984,58 +990,10 @@ static void svm_sipi(struct vmrun_vcpu *vcpu, u8 vector)
 	vcpu->regs.rip = 0;
 }
 
-/* An INIT, then a SIPI, the LAPIC took: the vCPU resets, then starts. */
-void svm_accept_init_sipi(struct vmrun_vcpu *vcpu)
-{
-	u8 vector;
-
-	if (vmrun_irqchip_take_init(vcpu)) {
-		svm_init_reset(vcpu);
-		vcpu->mp_state = vcpu->idx == 0 ? KVM_MP_STATE_RUNNABLE :
-				 KVM_MP_STATE_INIT_RECEIVED;
-	}
-	if (vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED &&
-	    vmrun_irqchip_take_sipi(vcpu, &vector)) {
-		svm_sipi(vcpu, vector);
-		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-	}
-}
-
-/*
- * The in-kernel irqchip's side of the run loop: timers, INIT and SIPI,
- * NMIs, and waiting while halted or before the first SIPI. Returns
- * SVM_CONTINUE when the vCPU is to enter the guest, -EINTR for a signal.
- */
-static int svm_irqchip_events(struct vmrun_vcpu *vcpu)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-
-	for (;;) {
-		clear_bit(VMRUN_REQ_EVENT, &vcpu->requests);
-		smp_mb__after_atomic();	/* the bit before what it announces */
-		vmrun_irqchip_vcpu_prepare(vcpu);
-
-		svm_accept_init_sipi(vcpu);
-		svm->nmi_pending = min_t(unsigned int, 2, svm->nmi_pending +
-					 vmrun_irqchip_take_nmis(vcpu));
-
-		if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
-		    svm_halted_can_run(vcpu))
-			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
-			return SVM_CONTINUE;
-
-		if (vmrun_vcpu_halt(vcpu, svm_halt_wakeup)) {
-			vcpu->run->exit_reason = KVM_EXIT_INTR;
-			return -EINTR;
-		}
-		/*
-		 * Woken by a request that changed nothing for us (a PIC kick
-		 * while interrupts are off, say): never spin the host CPU.
-		 */
-		cond_resched();
-	}
-}
+const struct vmrun_x86_reset_ops svm_reset_ops = {
+	.init = svm_init_reset,
+	.sipi = svm_sipi,
+};
 
 int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 {
@@ -1075,7 +1033,8 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 			break;
 		}
 		if (vcpu->apic) {
-			r = svm_irqchip_events(vcpu);
+			r = vmrun_x86_irqchip_events(vcpu, &svm->ev,
+						     &svm_reset_ops);
 			if (r != SVM_CONTINUE)
 				break;
 		}

@@ -240,7 +240,7 @@ static int svm_vcpu_init(struct vmrun_vcpu *vcpu)
 
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = page_to_phys(page);
-	svm->irq_pending = -1;
+	vmrun_x86_events_reset(&svm->ev);
 	vcpu->priv = svm;
 	svm_vmcb_reset(vcpu);
 	return 0;
@@ -262,45 +262,6 @@ static void svm_vcpu_destroy(struct vmrun_vcpu *vcpu)
 	kfree(svm);
 }
 
-/* CPUID.1:ECX.x2APIC in the table user space set. */
-static bool svm_cpuid_has_x2apic(struct svm_vcpu *svm)
-{
-	unsigned int i;
-
-	for (i = 0; i < svm->cpuid.nent; i++)
-		if (svm->cpuid.entries[i].function == 1)
-			return svm->cpuid.entries[i].ecx & BIT(21);
-	return false;
-}
-
-/*
- * KVM_SET_MP_STATE, as KVM 6.1 takes it: without an in-kernel LAPIC only
- * RUNNABLE; with one also HALTED and the two waits of an AP. A pending
- * SIPI (SIPI_RECEIVED) cannot be set here: the LAPIC model keeps that.
- */
-static long svm_set_mp_state(struct vmrun_vcpu *vcpu, void __user *argp)
-{
-	struct kvm_mp_state mp;
-
-	if (copy_from_user(&mp, argp, sizeof(mp)))
-		return -EFAULT;
-	switch (mp.mp_state) {
-	case KVM_MP_STATE_RUNNABLE:
-		break;
-	case KVM_MP_STATE_HALTED:
-	case KVM_MP_STATE_UNINITIALIZED:
-	case KVM_MP_STATE_INIT_RECEIVED:
-		if (!vcpu->apic)
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
-	vcpu->mp_state = mp.mp_state;
-	vmrun_vcpu_request(vcpu, VMRUN_REQ_EVENT);
-	return 0;
-}
-
 static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -315,9 +276,9 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_SREGS:
 		return svm_set_sregs(vcpu, argp);
 	case KVM_INTERRUPT:
-		return svm_ioctl_interrupt(vcpu, argp);
+		return vmrun_x86_ioctl_interrupt(vcpu, &svm->ev, argp);
 	case KVM_NMI:
-		return svm_ioctl_nmi(vcpu);
+		return vmrun_x86_ioctl_nmi(&svm->ev);
 	case KVM_GET_VCPU_EVENTS:
 		return svm_get_vcpu_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:
@@ -326,34 +287,32 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 		svm_cpuid_state(vcpu, &st);
 		r = vmrun_x86_set_cpuid2(&svm->cpuid, argp, svm->has_run, &st);
 		if (!r)
-			vmrun_irqchip_set_x2apic_allowed(vcpu, svm_cpuid_has_x2apic(svm));
+			vmrun_x86_cpuid_applied(vcpu, &svm->cpuid);
 		return r;
 	case KVM_GET_MP_STATE:
-		/* As KVM: an INIT or SIPI that came in counts already. */
-		if (vcpu->apic)
-			svm_accept_init_sipi(vcpu);
-		return put_user(vcpu->mp_state, (u32 __user *)argp);
+		return vmrun_x86_get_mp_state(vcpu, &svm->ev, &svm_reset_ops,
+					      argp);
 	case KVM_SET_MP_STATE:
-		return svm_set_mp_state(vcpu, argp);
+		return vmrun_x86_set_mp_state(vcpu, argp);
 	case KVM_GET_CPUID2:
 		svm_cpuid_state(vcpu, &st);
 		return vmrun_x86_get_cpuid2(&svm->cpuid, argp, &st);
 	case KVM_GET_FPU:
-		return svm_get_fpu(vcpu, argp);
+		return vmrun_x86_get_fpu(&svm->fpu, argp);
 	case KVM_SET_FPU:
-		return svm_set_fpu(vcpu, argp);
+		return vmrun_x86_set_fpu(&svm->fpu, argp);
 	case KVM_GET_XSAVE:
-		return svm_get_xsave(vcpu, argp);
+		return vmrun_x86_get_xsave(&svm->fpu, argp);
 	case KVM_SET_XSAVE:
-		return svm_set_xsave(vcpu, argp);
+		return vmrun_x86_set_xsave(&svm->fpu, argp);
 	case KVM_GET_XCRS:
-		return svm_get_xcrs(vcpu, argp);
+		return vmrun_x86_get_xcrs(svm->xcr0, argp);
 	case KVM_SET_XCRS:
-		return svm_set_xcrs(vcpu, argp);
+		return vmrun_x86_set_xcrs(&svm->fpu, &svm->xcr0, argp);
 	case KVM_GET_MSRS:
-		return svm_get_msrs(vcpu, argp);
+		return vmrun_x86_msrs_ioctl(vcpu, argp, false, &svm_msr_ops);
 	case KVM_SET_MSRS:
-		return svm_set_msrs(vcpu, argp);
+		return vmrun_x86_msrs_ioctl(vcpu, argp, true, &svm_msr_ops);
 	default:
 		return -ENOIOCTLCMD;
 	}

@@ -36,8 +36,11 @@
 
 #include "../mmu/tdp.h"
 #include "../x86/cpuid_abi.h"
+#include "../x86/events.h"
 #include "../x86/mmio.h"
+#include "../x86/msrs.h"
 #include "../x86/pio.h"
+#include "../x86/xstate.h"
 
 struct svm_cpu {
 	struct page *hsave;		/* VM_HSAVE_PA: VMRUN's host state */
@@ -81,10 +84,8 @@ struct svm_vcpu {
 	struct vmrun_vcpu_cpuid cpuid;	/* KVM_SET_CPUID2's table */
 	bool has_run;			/* KVM_RUN entered the guest once */
 
-	/* Events for a user-space interrupt controller (events.c). */
-	int irq_pending;		/* vector from KVM_INTERRUPT, or -1 */
-	u8 nmi_pending;
-	bool nmi_masked;		/* an NMI handler is running */
+	/* Events: pending ones (x86/events.c), the IRET after an NMI. */
+	struct vmrun_x86_events ev;
 	bool awaiting_iret;		/* its IRET was seen at iret_rip */
 	u64 iret_rip;
 
@@ -117,7 +118,6 @@ void svm_vmcb_reset(struct vmrun_vcpu *vcpu);
 long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 bool svm_guest_state_valid(const struct vmcb_save_area *s);
-u64 svm_guest_cr4_mask(struct svm_vcpu *svm);
 
 /* events.c */
 void svm_prepare_events(struct vmrun_vcpu *vcpu);
@@ -125,8 +125,6 @@ void svm_report_events(struct vmrun_vcpu *vcpu);
 void svm_sync_tpr(struct vmrun_vcpu *vcpu);
 int svm_exit_vintr(struct vmrun_vcpu *vcpu);
 int svm_exit_iret(struct vmrun_vcpu *vcpu);
-long svm_ioctl_interrupt(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_ioctl_nmi(struct vmrun_vcpu *vcpu);
 long svm_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
 long svm_set_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
 
@@ -135,34 +133,12 @@ void svm_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st);
 
 /* run.c */
 int svm_vcpu_run(struct vmrun_vcpu *vcpu);
-void svm_accept_init_sipi(struct vmrun_vcpu *vcpu);
+extern const struct vmrun_x86_reset_ops svm_reset_ops;
 bool svm_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val, bool host);
 bool svm_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val, bool host);
-void svm_flush_vm(struct vmrun_vm *vm);
-
-/* state.c */
-u64 svm_supported_xcr0(struct svm_vcpu *svm);
-bool svm_xcr0_valid(struct svm_vcpu *svm, u64 xcr0);
-bool svm_msr_listed(u32 msr);
-long svm_get_fpu(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_set_fpu(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_get_xsave(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_set_xsave(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_get_xcrs(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_set_xcrs(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_get_msrs(struct vmrun_vcpu *vcpu, void __user *argp);
-long svm_set_msrs(struct vmrun_vcpu *vcpu, void __user *argp);
+extern const struct vmrun_x86_msr_ops svm_msr_ops;
 long svm_get_msr_index_list(void __user *argp);
-
-/* Each of PAT's eight entries a memory type: 0, 1, 4, 5, 6 or 7. */
-static inline bool svm_pat_valid(u64 pat)
-{
-	u64 bit1 = pat & 0x0202020202020202ULL;
-	u64 bit2 = pat & 0x0404040404040404ULL;
-
-	/* Types 8 and up, and 2 and 3 (bit 1 without bit 2), are reserved. */
-	return !(pat & 0xf8f8f8f8f8f8f8f8ULL) && !(bit1 & ~(bit2 >> 1));
-}
+void svm_flush_vm(struct vmrun_vm *vm);
 
 #endif /* __ASSEMBLY__ */
 #endif /* VMRUN_SVM_H */

@@ -175,72 +175,6 @@ long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 }
 
 /*
- * CR4 bits a guest may hold. Those that depend on a CPUID feature (OSXSAVE,
- * FSGSBASE, PCIDE, SMEP, SMAP, ...) are refused until KVM_SET_CPUID2 lets
- * user space give the guest that feature, as KVM does with no CPUID set.
- */
-static u64 svm_supported_cr4(void)
-{
-	return X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-	       X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-	       X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-}
-
-/* The KVM_SET_CPUID2 entry for @function/@index, or NULL. */
-static const struct kvm_cpuid_entry2 *svm_cpuid_entry(struct svm_vcpu *svm,
-						      u32 function, u32 index)
-{
-	unsigned int i;
-
-	for (i = 0; i < svm->cpuid.nent; i++)
-		if (svm->cpuid.entries[i].function == function &&
-		    svm->cpuid.entries[i].index == index)
-			return &svm->cpuid.entries[i];
-	return NULL;
-}
-
-/*
- * The CR4 bits this guest may set (as KVM's kvm_is_valid_cr4): the base
- * set, and each feature bit whose CPUID feature the guest's table gives
- * and the host has. Never PKE (nothing switches PKRU), LA57 (the page
- * walker has four levels) or VMXE (no nested virtualization).
- */
-u64 svm_guest_cr4_mask(struct svm_vcpu *svm)
-{
-	const struct kvm_cpuid_entry2 *l1 = svm_cpuid_entry(svm, 1, 0);
-	const struct kvm_cpuid_entry2 *l7 = svm_cpuid_entry(svm, 7, 0);
-	u64 mask = svm_supported_cr4();
-	/*
-	 * Before any KVM_SET_CPUID2, KVM 6.1 limits CR4 by the host alone
-	 * (its guest reserved bits are computed from the table when one is
-	 * set): an all-ones table stands for that here.
-	 */
-	static const struct kvm_cpuid_entry2 all = {
-		.ebx = ~0U, .ecx = ~0U, .edx = ~0U,
-	};
-
-	if (!svm->cpuid.nent) {
-		l1 = &all;
-		l7 = &all;
-	}
-	if (l1 && (l1->ecx & BIT(17)) && boot_cpu_has(X86_FEATURE_PCID))
-		mask |= X86_CR4_PCIDE;
-	if (l1 && (l1->ecx & BIT(26)) && boot_cpu_has(X86_FEATURE_XSAVE))
-		mask |= X86_CR4_OSXSAVE;
-	if (!l7)
-		return mask;
-	if ((l7->ebx & BIT(0)) && boot_cpu_has(X86_FEATURE_FSGSBASE))
-		mask |= X86_CR4_FSGSBASE;
-	if ((l7->ebx & BIT(7)) && boot_cpu_has(X86_FEATURE_SMEP))
-		mask |= X86_CR4_SMEP;
-	if ((l7->ebx & BIT(20)) && boot_cpu_has(X86_FEATURE_SMAP))
-		mask |= X86_CR4_SMAP;
-	if ((l7->ecx & BIT(2)) && boot_cpu_has(X86_FEATURE_UMIP))
-		mask |= X86_CR4_UMIP;
-	return mask;
-}
-
-/*
  * KVM 6.1 refuses what no CPU could be in (kvm_is_valid_sregs): long mode
  * without PAE or LMA, LMA or a 64-bit CS outside long mode, CR4 bits the
  * guest's CPU lacks. Anything else VMRUN dislikes fails at entry instead.
@@ -303,7 +237,7 @@ long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (!svm_sregs_valid(&sregs, svm_guest_cr4_mask(svm)))
+	if (!svm_sregs_valid(&sregs, vmrun_x86_guest_cr4_mask(&svm->cpuid)))
 		return -EINVAL;
 	/* Interrupt injection comes with KVM_INTERRUPT: none can be pending. */
 	for (i = 0; i < ARRAY_SIZE(sregs.interrupt_bitmap); i++)

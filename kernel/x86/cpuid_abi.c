@@ -141,3 +141,63 @@ u8 vmrun_x86_cpuid_maxphyaddr(const struct vmrun_vcpu_cpuid *c)
 	return 36;
 }
 EXPORT_SYMBOL_GPL(vmrun_x86_cpuid_maxphyaddr);
+
+/* The KVM_SET_CPUID2 entry for @function/@index, or NULL. */
+static const struct kvm_cpuid_entry2 *
+vmrun_x86_cpuid_entry(const struct vmrun_vcpu_cpuid *c, u32 function,
+		      u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == function &&
+		    c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+/*
+ * The CR4 bits a guest may set (as KVM's kvm_is_valid_cr4), for both
+ * backends: the base set, and each feature bit whose CPUID feature the
+ * guest's table gives and the host has. Never PKE (nothing switches PKRU),
+ * LA57 (the page walker has four levels) or VMXE (no nested
+ * virtualization). Guest CR4 writes must be intercepted for this to hold
+ * (SVM's CR4 write intercept, VMX's CR4 guest/host mask).
+ */
+u64 vmrun_x86_guest_cr4_mask(const struct vmrun_vcpu_cpuid *c)
+{
+	const struct kvm_cpuid_entry2 *l1 = vmrun_x86_cpuid_entry(c, 1, 0);
+	const struct kvm_cpuid_entry2 *l7 = vmrun_x86_cpuid_entry(c, 7, 0);
+	u64 mask = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		   X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		   X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	/*
+	 * Before any KVM_SET_CPUID2, KVM 6.1 limits CR4 by the host alone
+	 * (its guest reserved bits are computed from the table when one is
+	 * set): an all-ones table stands for that here.
+	 */
+	static const struct kvm_cpuid_entry2 all = {
+		.ebx = ~0U, .ecx = ~0U, .edx = ~0U,
+	};
+
+	if (!c->nent) {
+		l1 = &all;
+		l7 = &all;
+	}
+	if (l1 && (l1->ecx & BIT(17)) && boot_cpu_has(X86_FEATURE_PCID))
+		mask |= X86_CR4_PCIDE;
+	if (l1 && (l1->ecx & BIT(26)) && boot_cpu_has(X86_FEATURE_XSAVE))
+		mask |= X86_CR4_OSXSAVE;
+	if (!l7)
+		return mask;
+	if ((l7->ebx & BIT(0)) && boot_cpu_has(X86_FEATURE_FSGSBASE))
+		mask |= X86_CR4_FSGSBASE;
+	if ((l7->ebx & BIT(7)) && boot_cpu_has(X86_FEATURE_SMEP))
+		mask |= X86_CR4_SMEP;
+	if ((l7->ebx & BIT(20)) && boot_cpu_has(X86_FEATURE_SMAP))
+		mask |= X86_CR4_SMAP;
+	if ((l7->ecx & BIT(2)) && boot_cpu_has(X86_FEATURE_UMIP))
+		mask |= X86_CR4_UMIP;
+	return mask;
+}
+EXPORT_SYMBOL_GPL(vmrun_x86_guest_cr4_mask);

@@ -31,4 +31,7 @@ void vmrun_x86_cpuid_free(struct vmrun_vcpu_cpuid *c);
 /* The guest's MAXPHYADDR from its table (CPUID.80000008H), 36 without. */
 u8 vmrun_x86_cpuid_maxphyaddr(const struct vmrun_vcpu_cpuid *c);
 
+/* The CR4 bits the guest's table (and the host) allow. */
+u64 vmrun_x86_guest_cr4_mask(const struct vmrun_vcpu_cpuid *c);
+
 #endif /* VMRUN_X86_CPUID_ABI_H */
