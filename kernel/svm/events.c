@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Events for a user-space interrupt controller: KVM_INTERRUPT, KVM_NMI,
- * interrupt windows, and KVM_GET/SET_VCPU_EVENTS.
+ * Event injection on AMD-V: what x86/events.c leaves pending (KVM_INTERRUPT,
+ * KVM_NMI, the in-kernel LAPIC's interrupts) goes into EVENTINJ, interrupt
+ * windows open, and KVM_GET/SET_VCPU_EVENTS read and write the same state.
  *
- * As in KVM, user space is trusted to call KVM_INTERRUPT only when the last
- * exit said ready_for_interrupt_injection; the vector goes into EVENTINJ at
- * the next entry. To learn when the guest can take one, user space sets
+ * A KVM_INTERRUPT vector goes into EVENTINJ at the next entry (user space
+ * is trusted to have waited for ready_for_interrupt_injection, as KVM
+ * does). To learn when the guest can take one, user space sets
  * run->request_interrupt_window: the backend then asks for a virtual
  * interrupt (V_IRQ) with the VINTR intercept, which exits as soon as the
  * guest could take it, and KVM_RUN returns KVM_EXIT_IRQ_WINDOW_OPEN.
@@ -48,7 +49,7 @@ static bool svm_interruptible(struct vmrun_vcpu *vcpu)
 
 /*
  * Is the guest blocked by nothing but the interrupt shadow of an STI or
- * MOV SS? Then the in-kernel irqchip opens no window: QEMU's VMRUN does
+ * MOV SS? Then the in-kernel irqchip wants no window: QEMU's VMRUN does
  * not load the shadow from int_state, so its VINTR exit comes before the
  * shadowed instruction. An interrupt injected there lands between STI and
  * HLT, and the HLT then sleeps with nothing left to wake it (seen as
@@ -70,6 +71,7 @@ void svm_prepare_events(struct vmrun_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	bool want_window = READ_ONCE(vcpu->run->request_interrupt_window);
+	bool shadowed = false;
 
 	if (svm->awaiting_iret && vcpu->regs.rip != svm->iret_rip) {
 		svm->awaiting_iret = false;
@@ -107,8 +109,9 @@ void svm_prepare_events(struct vmrun_vcpu *vcpu)
 			if (vector >= 0)
 				c->event_inj = vector | SVM_EVTINJ_TYPE_INTR |
 					       SVM_EVTINJ_VALID;
-			else if (!svm_interruptible(vcpu) &&
-				 !svm_only_shadowed(vcpu))
+			else if (svm_only_shadowed(vcpu))
+				shadowed = true;
+			else if (!svm_interruptible(vcpu))
 				want_window = true;
 		}
 	}
@@ -119,6 +122,10 @@ void svm_prepare_events(struct vmrun_vcpu *vcpu)
 	if (want_window) {
 		c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
 		svm_intercept(svm, INTERCEPT_VINTR, true);
+	} else if (shadowed) {
+		/* A window armed while IF was clear would fire in the shadow. */
+		c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+		svm_intercept(svm, INTERCEPT_VINTR, false);
 	}
 }
 
