@@ -52,19 +52,10 @@ SYM_FUNC_START(vmx_enter_guest)
 	mov	VMX_REGS_R14(%rdi), %r14
 	mov	VMX_REGS_R15(%rdi), %r15
 	mov	VMX_REGS_RDI(%rdi), %rdi
-	/*
-	 * STI right before the entry: its shadow keeps interrupts off until
-	 * the entry is done, and a VM exit clears IF again. Host IF set at
-	 * entry changes nothing on hardware (external interrupts exit
-	 * whatever IF says), but Bochs leaves INTR masked in a guest with
-	 * IF clear when the host's IF was clear too, and never exits.
-	 */
 	jnz	.Lresume
-	sti
 	vmlaunch
 	jmp	vmx_vmexit
 .Lresume:
-	sti
 	vmresume
 
 SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
@@ -100,7 +91,6 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	jmp	.Lout
 
 .Lfailed:
-	cli				/* the STI above took effect */
 	mov	$1, %eax
 	jmp	.Lout
 .Lno_entry:

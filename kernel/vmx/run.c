@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
 #include <asm/desc.h>
 #include <asm/hw_breakpoint.h>
 #include <asm/msr-index.h>
@@ -30,6 +31,7 @@
 #include <vmrun/compat.h>
 #include <vmrun/core.h>
 
+#include "../irq/irqchip.h"
 #include "vmx.h"
 
 static_assert(offsetof(struct kvm_regs, rax) == VMX_REGS_RAX);
@@ -44,15 +46,9 @@ static_assert(offsetof(struct kvm_regs, r15) == VMX_REGS_R15);
 static_assert(VMX_HOST_RSP == HOST_RSP);
 
 /* Leave the guest and continue the run loop; 0 returns to user space. */
-#define VMX_CONTINUE	1
+#define VMX_CONTINUE	VMRUN_X86_CONTINUE
 
 /* Interruption types (VM-entry and exit interruption information). */
-#define VMX_INTR_TYPE(info)	(((info) >> 8) & 7)
-#define VMX_TYPE_NMI		2
-#define VMX_TYPE_HW_EXCEPTION	3
-#define VMX_TYPE_SOFT_INTR	4
-#define VMX_TYPE_PRIV_SOFT_EXC	5
-#define VMX_TYPE_SOFT_EXC	6
 
 /* What the last exit left for the handlers. */
 struct vmx_exit {
@@ -156,7 +152,7 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_vm *vmx_vm = to_vmx_vm(vcpu->vm);
-	u64 host_msr[VMX_NR_SWAP], spec_ctrl = 0, gen;
+	u64 host_msr[VMX_NR_SWAP], spec_ctrl = 0, host_xcr0 = 0, gen;
 	struct vmx_host_segs segs;
 	int cpu, fail, i;
 
@@ -189,10 +185,17 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 	__vmx_vmwrite(GUEST_RIP, vcpu->regs.rip);
 	__vmx_vmwrite(GUEST_RSP, vcpu->regs.rsp);
 	__vmx_vmwrite(GUEST_RFLAGS, vcpu->regs.rflags | X86_EFLAGS_FIXED);
+	if (vmx_caps.slice)
+		__vmx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, vmx_caps.slice);
 	vmx_save_host_segs(&segs);
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
+	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
+		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		if (vmx->xcr0 != host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx->xcr0);
+	}
 	for (i = 0; i < VMX_NR_SWAP; i++) {
 		rdmsrl(vmx_swap_msrs[i], host_msr[i]);
 		if (vmx->swap_msr[i] != host_msr[i])
@@ -228,6 +231,8 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 			wrmsrl(vmx_swap_msrs[i], host_msr[i]);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
+	if (host_xcr0 && vmx->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	WRITE_ONCE(vcpu->in_guest, false);
 
 	memset(ex, 0, sizeof(*ex));
@@ -273,8 +278,10 @@ static void vmx_reinject(struct vmx_vcpu *vmx, const struct vmx_exit *ex)
 	if (type == VMX_TYPE_SOFT_INTR || type == VMX_TYPE_PRIV_SOFT_EXC ||
 	    type == VMX_TYPE_SOFT_EXC)
 		vmx_vmcs_write(vmx, VM_ENTRY_INSTRUCTION_LEN, ex->len);
+	/* Vector, type and deliver-error-code; bit 12 is undefined here. */
 	vmx_vmcs_write(vmx, VM_ENTRY_INTR_INFO_FIELD,
-		       info & (VECTORING_INFO_VALID_MASK | 0x7ff));
+		       info & (VECTORING_INFO_VALID_MASK |
+			       VECTORING_INFO_DELIVER_CODE_MASK | 0x7ff));
 }
 
 static bool vmx_protected(struct vmx_vcpu *vmx)
@@ -669,7 +676,7 @@ static int vmx_write_cr4(struct vmrun_vcpu *vcpu, u64 val)
 	u64 old = vmx_vmcs_read(vmx, CR4_READ_SHADOW);
 	u64 efer = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
 
-	if ((val & ~vmx_guest_cr4_mask(vmx)) ||
+	if ((val & ~vmrun_x86_guest_cr4_mask(&vmx->cpuid)) ||
 	    ((efer & EFER_LMA) && !(val & X86_CR4_PAE)) ||
 	    ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
 	     (!(efer & EFER_LMA) || (vmx_vmcs_read(vmx, GUEST_CR3) & 0xfff))))
@@ -701,10 +708,12 @@ static int vmx_exit_cr(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
 	} else if (type == 0 && cr == 8) {
 		if (val & ~0xfULL)
 			r = -EINVAL;
+		else if (vcpu->apic)
+			vmrun_irqchip_set_cr8(vcpu, val);
 		else
 			vmx->cr8 = val;
 	} else if (type == 1 && cr == 8) {
-		*reg = vmx->cr8;
+		*reg = vcpu->apic ? vmrun_irqchip_get_cr8(vcpu) : vmx->cr8;
 	} else {
 		return vmx_internal_error(vcpu,
 					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
@@ -747,21 +756,47 @@ static int vmx_swap_index(u32 msr)
 	return -1;
 }
 
-/* Each of PAT's eight entries a memory type: 0, 1, 4, 5, 6 or 7. */
-static bool vmx_pat_valid(u64 pat)
-{
-	u64 bit1 = pat & 0x0202020202020202ULL;
-	u64 bit2 = pat & 0x0404040404040404ULL;
+/*
+ * The MSRs vmx_msr_read() answers for every vCPU, in the order
+ * KVM_GET_MSR_INDEX_LIST gives them; vmx_msr_read() and vmx_msr_write()
+ * refuse any other unless the in-kernel LAPIC takes it (its x2APIC range
+ * and TSC_DEADLINE). PAT stays last: it is there only where VM entry and
+ * exit switch it. Add an MSR here and to their switches, together.
+ */
+static const u32 vmx_msrs[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_CR_PAT,
+};
 
-	return !(pat & 0xf8f8f8f8f8f8f8f8ULL) && !(bit1 & ~(bit2 >> 1));
+static u32 vmx_nr_msrs(void)
+{
+	return ARRAY_SIZE(vmx_msrs) -
+	       !(vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT);
 }
 
-/* RDMSR: false means #GP. */
-static bool vmx_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
+long vmx_get_msr_index_list(void __user *argp)
+{
+	return vmrun_x86_msr_index_list(argp, vmx_msrs, vmx_nr_msrs());
+}
+
+/*
+ * RDMSR, and KVM_GET_MSRS with @host set: false if the MSR does not exist
+ * (the guest gets #GP).
+ */
+static bool vmx_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val,
+			 bool host)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field = vmx_msr_field(msr);
 	int swap = vmx_swap_index(msr);
+	int r = vmrun_irqchip_msr_read(vcpu, msr, val);
+
+	if (r != -ENOENT)
+		return !r;
+	if (!vmrun_x86_msr_in(vmx_msrs, vmx_nr_msrs(), msr))
+		return false;
 
 	if (field) {
 		*val = vmx_vmcs_read(vmx, field);
@@ -794,14 +829,26 @@ static bool vmx_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val)
 /* EFER bits a guest may set: those of the features vmrun runs guests with. */
 #define VMX_GUEST_EFER	(EFER_SCE | EFER_LME | EFER_NX)
 
-/* WRMSR: false means #GP. */
-static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
+/*
+ * WRMSR, and KVM_SET_MSRS with @host set (which may write what the guest
+ * may not, as KVM's host_initiated): false means #GP.
+ */
+static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val,
+			  bool host)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field = vmx_msr_field(msr);
 	int swap = vmx_swap_index(msr);
-	bool canonical = (s64)(val << 16) >> 16 == (s64)val;
+	bool canonical = vmrun_x86_canonical(val);
+	int r = vmrun_irqchip_msr_write(vcpu, msr, val,
+					rdtsc() + vmx_vmcs_read(vmx, TSC_OFFSET),
+					host);
 	u64 efer;
+
+	if (r != -ENOENT)
+		return !r;
+	if (!vmrun_x86_msr_in(vmx_msrs, vmx_nr_msrs(), msr))
+		return false;
 
 	if (field) {
 		if (msr != MSR_IA32_SYSENTER_CS && !canonical)
@@ -831,7 +878,7 @@ static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
 		return true;
 	case MSR_IA32_CR_PAT:
 		if (!(vmx_caps.entry & VM_ENTRY_LOAD_IA32_PAT) ||
-		    !vmx_pat_valid(val))
+		    !vmrun_x86_pat_valid(val))
 			return false;
 		vmx_vmcs_write(vmx, GUEST_IA32_PAT, val);
 		return true;
@@ -846,6 +893,11 @@ static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val)
 	}
 }
 
+const struct vmrun_x86_msr_ops vmx_msr_ops = {
+	.read = vmx_msr_read,
+	.write = vmx_msr_write,
+};
+
 static int vmx_exit_msr(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex,
 			bool write)
 {
@@ -854,12 +906,12 @@ static int vmx_exit_msr(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex,
 
 	if (write) {
 		val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
-		if (!vmx_msr_write(vcpu, msr, val)) {
+		if (!vmx_msr_write(vcpu, msr, val, false)) {
 			vmx_inject(to_vmx(vcpu), GP_VECTOR, true);
 			return VMX_CONTINUE;
 		}
 	} else {
-		if (!vmx_msr_read(vcpu, msr, &val)) {
+		if (!vmx_msr_read(vcpu, msr, &val, false)) {
 			vmx_inject(to_vmx(vcpu), GP_VECTOR, true);
 			return VMX_CONTINUE;
 		}
@@ -871,8 +923,9 @@ static int vmx_exit_msr(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex,
 }
 
 /*
- * A VMCS that VM entry refused: with this parameter set, its state goes
- * to the kernel log, as KVM's parameter of the same name does.
+ * A VMCS that VM entry refused, or whose guest triple-faulted: with this
+ * parameter set, its state and the last exits go to the kernel log (KVM's
+ * parameter of the same name covers the first case).
  */
 static bool dump_invalid_vmcs;
 module_param(dump_invalid_vmcs, bool, 0644);
@@ -881,16 +934,18 @@ MODULE_PARM_DESC(dump_invalid_vmcs, "log the state of a VMCS that VM entry refus
 static void vmx_dump_vmcs(struct vmrun_vcpu *vcpu, u32 reason)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned int i;
 
 	if (!READ_ONCE(dump_invalid_vmcs))
 		return;
-	pr_info_ratelimited("vmrun-vmx: vCPU %u: entry refused (%x): cr0 %lx cr3 %lx cr4 %lx efer %lx rip %llx rflags %llx entry %lx\n",
+	pr_info_ratelimited("vmrun-vmx: vCPU %u: exit or entry failure %x: cr0 %lx cr3 %lx cr4 %lx efer %lx rip %llx rflags %llx entry %lx event %lx\n",
 			    vcpu->id, reason, vmx_vmcs_read(vmx, GUEST_CR0),
 			    vmx_vmcs_read(vmx, GUEST_CR3),
 			    vmx_vmcs_read(vmx, GUEST_CR4),
 			    vmx_vmcs_read(vmx, GUEST_IA32_EFER),
 			    vcpu->regs.rip, vcpu->regs.rflags,
-			    vmx_vmcs_read(vmx, VM_ENTRY_CONTROLS));
+			    vmx_vmcs_read(vmx, VM_ENTRY_CONTROLS),
+			    vmx_vmcs_read(vmx, VM_ENTRY_INTR_INFO_FIELD));
 	pr_info_ratelimited("vmrun-vmx:   cs %lx/%lx/%lx/%lx ss %lx/%lx tr %lx/%lx ldtr %lx intr %lx activity %lx\n",
 			    vmx_vmcs_read(vmx, GUEST_CS_SELECTOR),
 			    vmx_vmcs_read(vmx, GUEST_CS_AR_BYTES),
@@ -903,6 +958,29 @@ static void vmx_dump_vmcs(struct vmrun_vcpu *vcpu, u32 reason)
 			    vmx_vmcs_read(vmx, GUEST_LDTR_AR_BYTES),
 			    vmx_vmcs_read(vmx, GUEST_INTERRUPTIBILITY_INFO),
 			    vmx_vmcs_read(vmx, GUEST_ACTIVITY_STATE));
+	for (i = 0; i < ARRAY_SIZE(vmx->recent); i++) {
+		unsigned int n = (vmx->recent_next + i) % ARRAY_SIZE(vmx->recent);
+
+		pr_info_ratelimited("vmrun-vmx:   exit %u at rip %llx\n",
+				    vmx->recent[n].reason, vmx->recent[n].rip);
+	}
+}
+
+static int vmx_exit_xsetbv(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
+	u32 ss_ar = vmx_vmcs_read(vmx, GUEST_SS_AR_BYTES);
+
+	/* XCR0 only, from CPL 0, by the rules of vmrun_x86_xcr0_valid(). */
+	if ((u32)vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK ||
+	    ((ss_ar >> 5) & 3) != 0 || !vmrun_x86_xcr0_valid(&vmx->fpu, val)) {
+		vmx_inject(vmx, GP_VECTOR, true);
+		return VMX_CONTINUE;
+	}
+	vmx->xcr0 = val;
+	vmx_skip(vcpu, ex);
+	return VMX_CONTINUE;
 }
 
 static int vmx_fail_entry(struct vmrun_vcpu *vcpu, u64 reason)
@@ -932,17 +1010,41 @@ static int vmx_handle_exit(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
 	case EXIT_REASON_EXCEPTION_NMI:
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return VMX_CONTINUE;	/* the host took it (enter_exit) */
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return VMX_CONTINUE;	/* the slice ended (vmx.c, slice_us) */
 	case EXIT_REASON_TRIPLE_FAULT:
+		vmx_dump_vmcs(vcpu, ex->reason);
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 0;
 	case EXIT_REASON_HLT:
 		vmx_skip(vcpu, ex);
+		if (vcpu->apic) {
+			/* The in-kernel irqchip wakes it: wait in the run loop. */
+			vcpu->mp_state = KVM_MP_STATE_HALTED;
+			return VMX_CONTINUE;
+		}
 		run->exit_reason = KVM_EXIT_HLT;
 		return 0;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+		return vmx_exit_intr_window(vcpu);
+	case EXIT_REASON_NMI_WINDOW:
+		return vmx_exit_nmi_window(vcpu);
 	case EXIT_REASON_IO_INSTRUCTION:
 		return vmx_exit_io(vcpu, ex);
 	case EXIT_REASON_EPT_VIOLATION:
 		return vmx_exit_ept(vcpu, ex);
+	case EXIT_REASON_EPT_MISCONFIG:
+		/*
+		 * kernel/mmu never writes a misconfigured entry (no MMIO
+		 * caching in the EPT): one means an EPT bug. The VM stops with
+		 * an internal error; the host is untouched.
+		 */
+		pr_warn_ratelimited("vmrun-vmx: vCPU %u: EPT misconfiguration at GPA %lx\n",
+				    vcpu->id,
+				    vmx_vmcs_read(to_vmx(vcpu), GUEST_PHYSICAL_ADDRESS));
+		return vmx_internal_error(vcpu,
+					  KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					  ex);
 	case EXIT_REASON_CPUID:
 		return vmx_exit_cpuid(vcpu, ex);
 	case EXIT_REASON_CR_ACCESS:
@@ -957,9 +1059,7 @@ static int vmx_handle_exit(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
 		vmx_skip(vcpu, ex);
 		return VMX_CONTINUE;
 	case EXIT_REASON_XSETBV:
-		/* No XSAVE state for the guest yet. */
-		vmx_inject(vmx, GP_VECTOR, true);
-		return VMX_CONTINUE;
+		return vmx_exit_xsetbv(vcpu, ex);
 	case EXIT_REASON_VMCALL:
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
@@ -984,16 +1084,33 @@ static int vmx_handle_exit(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
 	}
 }
 
-static void vmx_report(struct vmrun_vcpu *vcpu)
+/* INIT: the state after RESET but for the TSC, which runs on (SDM 9.1). */
+static void vmx_init_reset(struct vmrun_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct kvm_run *run = vcpu->run;
+	u64 tsc_offset = vmx_vmcs_read(vmx, TSC_OFFSET);
 
-	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
-	run->cr8 = vmx->cr8;
-	run->apic_base = vmx->apic_base;
-	run->ready_for_interrupt_injection = 0;
+	vmx_reset(vcpu);
+	vmx_vmcs_write(vmx, TSC_OFFSET, tsc_offset);
+	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs.rip = 0xfff0;
+	vcpu->regs.rflags = 0x2;
 }
+
+/* SIPI: real mode at vector << 12, CS:IP = (vector << 8):0. */
+static void vmx_sipi(struct vmrun_vcpu *vcpu, u8 vector)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_vmcs_write(vmx, GUEST_CS_SELECTOR, vector << 8);
+	vmx_vmcs_write(vmx, GUEST_CS_BASE, (u64)vector << 12);
+	vcpu->regs.rip = 0;
+}
+
+const struct vmrun_x86_reset_ops vmx_reset_ops = {
+	.init = vmx_init_reset,
+	.sipi = vmx_sipi,
+};
 
 int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 {
@@ -1006,12 +1123,12 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 	 * immediate_exit, so user space can complete I/O without running.
 	 */
 	if (!vmx_complete_pending(vcpu)) {
-		vmx_report(vcpu);
+		vmx_report_events(vcpu);
 		return 0;	/* run->mmio: the write half of an RMW */
 	}
 	if (vmrun_immediate_exit(run)) {
 		/* As KVM 6.1: -EINTR, and exit_reason stays the last one. */
-		vmx_report(vcpu);
+		vmx_report_events(vcpu);
 		return -EINTR;
 	}
 
@@ -1023,8 +1140,16 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		/* No in-kernel irqchip here yet: no event is ours to take. */
-		clear_bit(VMRUN_REQ_EVENT, &vcpu->requests);
+		if (vcpu->apic) {
+			r = vmrun_x86_irqchip_events(vcpu, &vmx->ev,
+						     &vmx_reset_ops);
+			if (r != VMX_CONTINUE)
+				break;
+		} else {
+			/* Only the in-kernel irqchip makes requests. */
+			clear_bit(VMRUN_REQ_EVENT, &vcpu->requests);
+		}
+		vmx_prepare_events(vcpu);
 		if (vmx->load_pdptrs)
 			vmx_load_pdptrs(vcpu);
 		vmx->has_run = true;
@@ -1032,9 +1157,13 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 			r = VMX_CONTINUE;	/* a request or signal came first */
 			continue;
 		}
+		vmx_sync_events(vcpu);
+		vmx->recent[vmx->recent_next].reason = ex.reason;
+		vmx->recent[vmx->recent_next].rip = vcpu->regs.rip;
+		vmx->recent_next = (vmx->recent_next + 1) % ARRAY_SIZE(vmx->recent);
 		r = vmx_handle_exit(vcpu, &ex);
 	} while (r == VMX_CONTINUE);
 	fpu_swap_kvm_fpstate(&vmx->fpu, false);
-	vmx_report(vcpu);
+	vmx_report_events(vcpu);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include <asm/tlbflush.h>
 #include <vmrun/core.h>
 
+#include "../irq/irqchip.h"
 #include "vmx.h"
 
 /* VMCS segment access rights (SDM vol. 3, 24.4.1). */
@@ -275,8 +276,14 @@ void vmx_reset(struct vmrun_vcpu *vcpu)
 	/* The guest's TSC starts at 0 when the vCPU is made. */
 	vmx_vmcs_write(vmx, TSC_OFFSET, -rdtsc());
 
+	/* No window is open after RESET or INIT. */
+	vmx->proc &= ~(CPU_BASED_INTR_WINDOW_EXITING |
+		       CPU_BASED_NMI_WINDOW_EXITING);
+	vmx_vmcs_write(vmx, CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
+
 	memset(vmx->dr, 0, sizeof(vmx->dr));
 	vmx->dr6 = VMX_RESET_DR6;
+	vmx->xcr0 = XFEATURE_MASK_FP;
 	memset(vmx->swap_msr, 0, sizeof(vmx->swap_msr));
 	vmx->cr8 = 0;
 	vmx->guest_cr2 = 0;
@@ -301,7 +308,8 @@ void vmx_vmcs_setup(struct vmrun_vcpu *vcpu)
 	preempt_disable();
 	vmx_vmcs_load(vmx);
 	__vmx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
-	__vmx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
+	vmx->proc = vmx_caps.proc;
+	__vmx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vmx->proc);
 	__vmx_vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
 	__vmx_vmwrite(VM_EXIT_CONTROLS, vmx_caps.exit);
 	__vmx_vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry);
@@ -403,53 +411,12 @@ long vmx_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	sregs.cr8 = vmx->cr8;
 	sregs.efer = vmx_vmcs_read(vmx, GUEST_IA32_EFER);
 	sregs.apic_base = vmx->apic_base;
+	if (vcpu->apic) {
+		sregs.cr8 = vmrun_irqchip_get_cr8(vcpu);
+		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &sregs.apic_base);
+	}
 
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
-}
-
-/*
- * CR4 bits a guest may hold: the base set, and each feature bit whose
- * CPUID feature the guest's table gives (all, before any KVM_SET_CPUID2,
- * as KVM 6.1) and the host has. Never PKE, LA57 or VMXE.
- */
-u64 vmx_guest_cr4_mask(struct vmx_vcpu *vmx)
-{
-	const struct kvm_cpuid_entry2 *l1 = NULL, *l7 = NULL;
-	static const struct kvm_cpuid_entry2 all = {
-		.ebx = ~0U, .ecx = ~0U, .edx = ~0U,
-	};
-	u64 mask = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		   X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		   X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	unsigned int i;
-
-	if (!vmx->cpuid.nent) {
-		l1 = &all;
-		l7 = &all;
-	}
-	for (i = 0; i < vmx->cpuid.nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &vmx->cpuid.entries[i];
-
-		if (e->function == 1 && e->index == 0)
-			l1 = e;
-		else if (e->function == 7 && e->index == 0)
-			l7 = e;
-	}
-	if (l1 && (l1->ecx & BIT(17)) && boot_cpu_has(X86_FEATURE_PCID))
-		mask |= X86_CR4_PCIDE;
-	if (l1 && (l1->ecx & BIT(26)) && boot_cpu_has(X86_FEATURE_XSAVE))
-		mask |= X86_CR4_OSXSAVE;
-	if (!l7)
-		return mask;
-	if ((l7->ebx & BIT(0)) && boot_cpu_has(X86_FEATURE_FSGSBASE))
-		mask |= X86_CR4_FSGSBASE;
-	if ((l7->ebx & BIT(7)) && boot_cpu_has(X86_FEATURE_SMEP))
-		mask |= X86_CR4_SMEP;
-	if ((l7->ebx & BIT(20)) && boot_cpu_has(X86_FEATURE_SMAP))
-		mask |= X86_CR4_SMAP;
-	if ((l7->ecx & BIT(2)) && boot_cpu_has(X86_FEATURE_UMIP))
-		mask |= X86_CR4_UMIP;
-	return mask;
 }
 
 /*
@@ -484,7 +451,7 @@ long vmx_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (!vmx_sregs_valid(&sregs, vmx_guest_cr4_mask(vmx)))
+	if (!vmx_sregs_valid(&sregs, vmrun_x86_guest_cr4_mask(&vmx->cpuid)))
 		return -EINVAL;
 	/* Interrupt injection is not offered yet: none can be pending. */
 	for (i = 0; i < ARRAY_SIZE(sregs.interrupt_bitmap); i++)
@@ -510,6 +477,13 @@ long vmx_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	vmx_set_efer(vmx, sregs.efer);
 	vmx->cr8 = sregs.cr8 & 0xf;
 	vmx->apic_base = sregs.apic_base;
+	if (vcpu->apic) {
+		/* As KVM: the LAPIC takes both; a bad base is refused. */
+		if (vmrun_irqchip_msr_write(vcpu, MSR_IA32_APICBASE,
+					    sregs.apic_base, 0, true))
+			return -EINVAL;
+		vmrun_irqchip_set_cr8(vcpu, sregs.cr8);
+	}
 	/* New paging state: drop the guest's TLB, reload PAE's PDPTEs. */
 	vmx->flush_pending = true;
 	vmx->load_pdptrs = true;
@@ -522,7 +496,9 @@ void vmx_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	st->cr4 = vmx_vmcs_read(vmx, CR4_READ_SHADOW);
-	st->xcr0 = XFEATURE_MASK_FP;	/* no XSETBV for the guest yet */
+	st->xcr0 = vmx->xcr0;
 	st->apic_base = vmx->apic_base;
+	if (vcpu->apic)
+		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &st->apic_base);
 	st->apic_id = vcpu->id;
 }

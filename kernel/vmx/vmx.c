@@ -4,7 +4,7 @@
  * hardware checks and the VMCS controls chosen from the capability MSRs,
  * VMX operation (VMXON) on every CPU for as long as the module is loaded
  * (load, CPU hotplug, suspend/resume, emergency reboot), VPIDs, and the
- * ops table (still without vcpu_run, see vmx_ops). vmcs.c holds the VMCS
+ * ops table. vmcs.c holds the VMCS
  * and the guest state in it, run.c the run loop and exit handlers, entry.S
  * the world switch.
  *
@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/syscore_ops.h>
+#include <asm/tsc.h>
 #include <linux/uaccess.h>
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
@@ -32,6 +33,7 @@
 #include <vmrun/backend.h>
 
 #include "../x86/cpuid.h"
+#include "../irq/irqchip.h"
 #include "vmx.h"
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpus);
@@ -180,9 +182,41 @@ static int vmx_adjust(u32 msr, u32 want, u32 need, u32 *out)
 	return (*out & need) == need ? 0 : -ENODEV;
 }
 
+/*
+ * The longest a guest runs between two VM exits. On hardware the host's
+ * own interrupts end a guest's run whatever the guest does. Bochs 2.7, our
+ * VT-x testbed, recomputes its interrupt mask during VM entry before it
+ * counts itself in VMX non-root operation, so a guest entered with IF=0
+ * (and a host with IF=0, as here) never exits for the host's timer and
+ * holds the CPU for good. The VMX preemption timer ends every run within
+ * this bound on any implementation; on hardware it costs one exit per
+ * slice, far below the host's own tick rate at the default.
+ */
+static unsigned int slice_us = 1000;
+module_param(slice_us, uint, 0444);
+MODULE_PARM_DESC(slice_us,
+		 "Longest guest run between VM exits, microseconds, by the VMX preemption timer (0: unbounded)");
+
+static void vmx_setup_slice(void)
+{
+	u64 misc, ticks;
+
+	vmx_caps.slice = 0;
+	if (!slice_us || !tsc_khz || rdmsrl_safe(MSR_IA32_VMX_MISC, &misc) ||
+	    !(vmx_caps.pin & PIN_BASED_VMX_PREEMPTION_TIMER)) {
+		vmx_caps.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		return;
+	}
+	/* The timer counts down at the TSC rate >> IA32_VMX_MISC[4:0]. */
+	ticks = ((u64)slice_us * tsc_khz / 1000) >>
+		(misc & GENMASK_ULL(4, 0));
+	vmx_caps.slice = clamp_t(u64, ticks, 1, U32_MAX);
+}
+
 static int vmx_setup_caps(void)
 {
-	const u32 pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	const u32 pin = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			PIN_BASED_VIRTUAL_NMIS;
 	const u32 proc = CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
 			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 			 CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MWAIT_EXITING |
@@ -207,7 +241,9 @@ static int vmx_setup_caps(void)
 		return -ENODEV;
 
 	if (vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-		       MSR_IA32_VMX_PINBASED_CTLS, pin, pin, &vmx_caps.pin) ||
+		       MSR_IA32_VMX_PINBASED_CTLS,
+		       pin | PIN_BASED_VMX_PREEMPTION_TIMER, pin,
+		       &vmx_caps.pin) ||
 	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 		       MSR_IA32_VMX_PROCBASED_CTLS, proc,
 		       proc & ~CPU_BASED_USE_TSC_OFFSETTING, &vmx_caps.proc) ||
@@ -221,6 +257,12 @@ static int vmx_setup_caps(void)
 	    vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 		       MSR_IA32_VMX_ENTRY_CTLS, entry | VM_ENTRY_LOAD_IA32_PAT,
 		       entry, &vmx_caps.entry))
+		return -ENODEV;
+	/* The interrupt and NMI windows are switched on when needed. */
+	if (rdmsrl_safe(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			MSR_IA32_VMX_PROCBASED_CTLS, &basic) ||
+	    (~(basic >> 32) & (CPU_BASED_INTR_WINDOW_EXITING |
+			       CPU_BASED_NMI_WINDOW_EXITING)))
 		return -ENODEV;
 	/* CR3 accesses run free with EPT; no other exit we did not ask for. */
 	if (vmx_caps.proc & (CPU_BASED_CR3_LOAD_EXITING |
@@ -247,6 +289,8 @@ static int vmx_setup_caps(void)
 	 * flushes every VPID's entries of an EPTP. Offered is enough.
 	 */
 	vmx_caps.vpid = vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_VPID;
+
+	vmx_setup_slice();
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_caps.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_caps.cr0_fixed1);
@@ -358,6 +402,7 @@ static int vmx_vcpu_init(struct vmrun_vcpu *vcpu)
 	vmx->last_cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	vmx->vpid = vmx_vpid_alloc();
+	vmrun_x86_events_reset(&vmx->ev);
 	vcpu->priv = vmx;
 	vmx_vmcs_setup(vcpu);
 	return 0;
@@ -387,18 +432,51 @@ static long vmx_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmrun_cpuid_state st;
+	long r;
 
 	switch (ioctl) {
 	case KVM_GET_SREGS:
 		return vmx_get_sregs(vcpu, argp);
 	case KVM_SET_SREGS:
 		return vmx_set_sregs(vcpu, argp);
+	case KVM_INTERRUPT:
+		return vmrun_x86_ioctl_interrupt(vcpu, &vmx->ev, argp);
+	case KVM_NMI:
+		return vmrun_x86_ioctl_nmi(&vmx->ev);
+	case KVM_GET_VCPU_EVENTS:
+		return vmx_get_vcpu_events(vcpu, argp);
+	case KVM_SET_VCPU_EVENTS:
+		return vmx_set_vcpu_events(vcpu, argp);
 	case KVM_SET_CPUID2:
 		vmx_cpuid_state(vcpu, &st);
-		return vmrun_x86_set_cpuid2(&vmx->cpuid, argp, vmx->has_run, &st);
+		r = vmrun_x86_set_cpuid2(&vmx->cpuid, argp, vmx->has_run, &st);
+		if (!r)
+			vmrun_x86_cpuid_applied(vcpu, &vmx->cpuid);
+		return r;
 	case KVM_GET_CPUID2:
 		vmx_cpuid_state(vcpu, &st);
 		return vmrun_x86_get_cpuid2(&vmx->cpuid, argp, &st);
+	case KVM_GET_MP_STATE:
+		return vmrun_x86_get_mp_state(vcpu, &vmx->ev, &vmx_reset_ops,
+					      argp);
+	case KVM_SET_MP_STATE:
+		return vmrun_x86_set_mp_state(vcpu, argp);
+	case KVM_GET_FPU:
+		return vmrun_x86_get_fpu(&vmx->fpu, argp);
+	case KVM_SET_FPU:
+		return vmrun_x86_set_fpu(&vmx->fpu, argp);
+	case KVM_GET_XSAVE:
+		return vmrun_x86_get_xsave(&vmx->fpu, argp);
+	case KVM_SET_XSAVE:
+		return vmrun_x86_set_xsave(&vmx->fpu, argp);
+	case KVM_GET_XCRS:
+		return vmrun_x86_get_xcrs(vmx->xcr0, argp);
+	case KVM_SET_XCRS:
+		return vmrun_x86_set_xcrs(&vmx->fpu, &vmx->xcr0, argp);
+	case KVM_GET_MSRS:
+		return vmrun_x86_msrs_ioctl(vcpu, argp, false, &vmx_msr_ops);
+	case KVM_SET_MSRS:
+		return vmrun_x86_msrs_ioctl(vcpu, argp, true, &vmx_msr_ops);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -408,8 +486,11 @@ static long vmx_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
 	switch (ioctl) {
 	case KVM_GET_SUPPORTED_CPUID:
-		/* No in-kernel irqchip with this backend yet. */
-		return vmrun_x86_get_supported_cpuid((void __user *)arg, 0);
+		/* The in-kernel irqchip: x2APIC, TSC deadline. */
+		return vmrun_x86_get_supported_cpuid((void __user *)arg,
+						     VMRUN_CPUID_IRQCHIP);
+	case KVM_GET_MSR_INDEX_LIST:
+		return vmx_get_msr_index_list((void __user *)arg);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -451,7 +532,18 @@ static long vmx_check_extension(struct vmrun_vm *vm, long cap)
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_IRQCHIP:		/* kernel/irq/x86 with this backend */
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_XSAVE:		/* KVM_GET/SET_XSAVE, with XSAVE or not */
 		return 1;
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	default:
 		return 0;
 	}
@@ -465,12 +557,7 @@ static const struct vmrun_backend_ops vmx_ops = {
 	.vm_destroy = vmx_vm_destroy,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_destroy = vmx_vcpu_destroy,
-	/*
-	 * No .vcpu_run yet: in the Bochs testbed, guests that exit on I/O
-	 * run in every mode, but a guest that spins without exiting is not
-	 * interrupted (the host CPU wedges); KVM_RUN stays EOPNOTSUPP until
-	 * that is understood (vmx_vcpu_run() in run.c).
-	 */
+	.vcpu_run = vmx_vcpu_run,
 	.vcpu_ioctl = vmx_vcpu_ioctl,
 	.vm_ioctl = vmx_vm_ioctl,
 	.dev_ioctl = vmx_dev_ioctl,

@@ -44,8 +44,20 @@
 
 #include "../mmu/tdp.h"
 #include "../x86/cpuid_abi.h"
+#include "../x86/events.h"
 #include "../x86/mmio.h"
+#include "../x86/msrs.h"
 #include "../x86/pio.h"
+#include "../x86/xstate.h"
+
+/* Interruption types of the VM-entry/exit interruption-information fields. */
+#define VMX_INTR_TYPE(info)	(((info) >> 8) & 7)
+#define VMX_TYPE_EXT_INTR	0
+#define VMX_TYPE_NMI		2
+#define VMX_TYPE_HW_EXCEPTION	3
+#define VMX_TYPE_SOFT_INTR	4
+#define VMX_TYPE_PRIV_SOFT_EXC	5
+#define VMX_TYPE_SOFT_EXC	6
 
 struct vmx_vcpu;
 
@@ -63,6 +75,7 @@ struct vmx_caps {
 	bool vpid;			/* VPID and INVVPID offered */
 	bool invept_single;		/* else all-context */
 	bool ins_outs_info;		/* instruction info for INS/OUTS */
+	u32 slice;			/* preemption timer per entry, 0: off */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -113,7 +126,10 @@ struct vmx_vcpu {
 	/* Host values last written to the VMCS, to skip equal writes. */
 	unsigned long host_cr3, host_cr4;
 
+	u32 proc;			/* CPU_BASED_VM_EXEC_CONTROL now */
+
 	struct fpu_guest fpu;
+	u64 xcr0;
 	u64 dr[4];
 	u64 dr6;
 	u64 guest_cr2;			/* VT-x does not switch CR2 */
@@ -122,6 +138,15 @@ struct vmx_vcpu {
 	u64 cr8;
 	struct vmrun_vcpu_cpuid cpuid;	/* KVM_SET_CPUID2's table */
 	bool has_run;
+
+	struct vmrun_x86_events ev;	/* pending events (x86/events.c) */
+
+	/* The last exits (reason, RIP), for dump_invalid_vmcs's report. */
+	struct {
+		u32 reason;
+		u64 rip;
+	} recent[4];
+	u8 recent_next;
 
 	enum vmx_pending pending;
 	u8 pio_size;
@@ -175,12 +200,23 @@ void vmx_set_efer(struct vmx_vcpu *vmx, u64 efer);
 u64 vmx_guest_cr0(struct vmx_vcpu *vmx);
 long vmx_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
 long vmx_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp);
-u64 vmx_guest_cr4_mask(struct vmx_vcpu *vmx);
 void vmx_cpuid_state(struct vmrun_vcpu *vcpu, struct vmrun_cpuid_state *st);
 
 /* run.c */
-int vmx_vcpu_run(struct vmrun_vcpu *vcpu);	/* not registered yet */
+int vmx_vcpu_run(struct vmrun_vcpu *vcpu);
 void vmx_flush_vm(struct vmrun_vm *vm);
+extern const struct vmrun_x86_msr_ops vmx_msr_ops;
+extern const struct vmrun_x86_reset_ops vmx_reset_ops;
+long vmx_get_msr_index_list(void __user *argp);
+
+/* events.c */
+void vmx_prepare_events(struct vmrun_vcpu *vcpu);
+void vmx_sync_events(struct vmrun_vcpu *vcpu);
+void vmx_report_events(struct vmrun_vcpu *vcpu);
+int vmx_exit_intr_window(struct vmrun_vcpu *vcpu);
+int vmx_exit_nmi_window(struct vmrun_vcpu *vcpu);
+long vmx_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
+long vmx_set_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp);
 
 #endif /* __ASSEMBLY__ */
 #endif /* VMRUN_VMX_H */
