@@ -2,8 +2,10 @@
 /*
  * cr4 - the CR4 bits a guest may set follow its CPUID, as KVM's
  * kvm_is_valid_cr4() has it: MOV to CR4 with a bit whose feature the
- * guest's CPUID table lacks is #GP, and so is VMXE on any AMD guest;
- * with the feature offered through KVM_SET_CPUID2 the same write works.
+ * guest's CPUID table lacks is #GP, and so is VMXE unless the supported
+ * CPUID offers VMX (stock kvm-intel does, for nested guests; vmrun and
+ * kvm-amd do not); with the feature offered through KVM_SET_CPUID2 the
+ * same write works.
  * KVM_SET_SREGS refuses such a CR4 with EINVAL, likewise. Before any
  * KVM_SET_CPUID2, stock KVM 6.1 limits CR4 by the host's features only.
  */
@@ -76,14 +78,20 @@ static void cpuid_clear_xsave(struct kvm_cpuid2 *c)
 			c->entries[i].ecx &= ~((1u << 26) | (1u << 27));
 }
 
-static bool cpuid_has_xsave(const struct kvm_cpuid2 *c)
+/* CPUID.1:ECX bit @bit in the table. */
+static bool cpuid_1_ecx(const struct kvm_cpuid2 *c, unsigned int bit)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 1)
-			return c->entries[i].ecx & (1u << 26);
+			return c->entries[i].ecx & (1u << bit);
 	return false;
+}
+
+static bool cpuid_has_xsave(const struct kvm_cpuid2 *c)
+{
+	return cpuid_1_ecx(c, 26);
 }
 
 int main(void)
@@ -132,10 +140,17 @@ int main(void)
 		free(noxsave);
 	}
 
-	if (setup(&g, sys_fd, cpuid, CR4_VMXE))
-		expect_gp(&g, "the supported CPUID: MOV to CR4 with VMXE is #GP (no VMX on this CPU's guests)");
-	else
+	if (!setup(&g, sys_fd, cpuid, CR4_VMXE)) {
 		tap_check(false, "MOV to CR4 with VMXE (set-up)");
+	} else if (cpuid_1_ecx(cpuid, 5)) {
+		/* Nested VMX offered: VMXE is a CPUID-backed bit like others. */
+		if (irq_expect(&g, 1, &v, "MOV to CR4 with VMXE"))
+			tap_check(v & CR4_VMXE,
+				  "the supported CPUID offers VMX: MOV to CR4 with VMXE works (0x%x)",
+				  v);
+	} else {
+		expect_gp(&g, "the supported CPUID lacks VMX: MOV to CR4 with VMXE is #GP");
+	}
 	guest_vm_destroy(&g);
 
 	if (!xsave) {

@@ -494,8 +494,17 @@ static void test_xsave_roundtrip(struct guest_vm *g, const struct cpu *cpu)
 	memcpy(b, a, sizeof(*a));
 	xf = 1ULL << 63 | XCR0_FP | XCR0_SSE;
 	memcpy(r + XS_XCOMP_BV, &xf, 8);
-	tap_expect_errno(TAP_CALL(ioctl(g->vcpu_fd, KVM_SET_XSAVE, b)), EINVAL,
-			 "KVM_SET_XSAVE in the compacted format -> EINVAL");
+	/*
+	 * Without XSAVE on the host, KVM (and vmrun, through the same kernel
+	 * helper) takes only the legacy FXSAVE area and the XSTATE_BV check:
+	 * the XSAVE header's XCOMP_BV means nothing there.
+	 */
+	if (cpu->xsave)
+		tap_expect_errno(TAP_CALL(ioctl(g->vcpu_fd, KVM_SET_XSAVE, b)), EINVAL,
+				 "KVM_SET_XSAVE in the compacted format -> EINVAL");
+	else
+		tap_expect_ok(TAP_CALL(ioctl(g->vcpu_fd, KVM_SET_XSAVE, b)),
+			      "no XSAVE on the host: KVM_SET_XSAVE ignores XCOMP_BV");
 	memcpy(b, a, sizeof(*a));
 	r[XS_MXCSR + 3] = 0xff;		/* reserved MXCSR bits */
 	tap_expect_errno(TAP_CALL(ioctl(g->vcpu_fd, KVM_SET_XSAVE, b)), EINVAL,
