@@ -35,6 +35,31 @@
 # stuck. Checks 1 and 2 pass there, the rest fail on the timeouts.
 # nolapic_timer did not help. The one stock boot that got through to /init
 # had "APIC timer disabled due to verification failure" in the L2's log.
+#
+# Why (2026-11-22, vmrun's SIGUSR1 dump, the L2 booted with nokaslr, its
+# addresses named with the L1's /proc/kallsyms, the L1's kvm tracepoints):
+# the L2 takes interrupts while its RFLAGS.IF is clear and deadlocks on a
+# lock that the interrupted code holds. Stops seen: a timer interrupt
+# (vector 0xec) at update_load_avg+0 inside an earlier timer interrupt's
+# scheduler_tick, spinning on the run-queue lock that one holds; IRQ 0
+# (vector 0x30) at __x86_indirect_thunk_rax+0 inside handle_edge_irq for
+# IRQ 0, on its desc->lock (pt_regs there: RFLAGS 0x6, IF clear), with one
+# vCPU running; an exception between SWAPGS and IRET (a #PF on %gs
+# recursing until the entry stack's guard page). The interrupted RIPs are
+# call targets, where QEMU's TCG ends a translation block. The L1's
+# kvm_exit events show exit_int_info 0x3ec (not valid, vector 0xec, type
+# exception) after MSR exits: left in EVENTINJ by a delivery of vector 0xec
+# that QEMU made by its exception path, which IF does not mask; kvm-amd
+# injects 0xec as an external interrupt (0x0ec). The likely cause, from
+# QEMU's source, not tested: helper_vmrun delivers an injected interrupt
+# at once but leaves cs->exception_index at its vector, and the next
+# exit_request (the round-robin kick of -accel tcg,thread=single) lets
+# cpu_handle_exception deliver it again. It is not in the runner: the
+# stops did not go away with PV spinlocks off (nopvspin), with PV EOI or
+# async page faults hidden from the L2, or with the TSC deadline timer
+# offered; hiding async page faults passed twice, then stopped too, and
+# "nopv" (no KVM paravirtualization in the L2) passed the one time it was
+# run. vmrun's own modules have not shown it so far.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)

@@ -10,13 +10,16 @@ dir=$(dirname "$conf")
 log=/tmp/disk-check.log
 
 # Every 2 minutes, where vmrun's threads are (state, kernel wait channel):
-# tells an L2 that stopped (vCPUs asleep in KVM_RUN) from a blocked vmrun.
+# tells an L2 that stopped (vCPUs asleep in KVM_RUN) from a blocked vmrun;
+# and vmrun's own SIGUSR1 dump ("vmrun: dump: ..."): where each vCPU is,
+# with its RFLAGS, local APIC and the kernel text words on its stack.
 (
 	sleep 120
 	while pid=$(pidof vmrun); do
 		for t in /proc/$pid/task/*; do
 			echo "disk-check: thread $(cat $t/comm): $(cut -d' ' -f3 $t/stat) $(cat $t/wchan 2>/dev/null)"
 		done
+		kill -USR1 "$pid"
 		sleep 120
 	done
 ) &
