@@ -65,6 +65,7 @@ static const u32 vmx_swap_msrs[VMX_NR_SWAP] = {
 	[VMX_SWAP_CSTAR] = MSR_CSTAR,
 	[VMX_SWAP_SFMASK] = MSR_SYSCALL_MASK,
 	[VMX_SWAP_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	[VMX_SWAP_TSC_AUX] = MSR_TSC_AUX,
 };
 
 static void vmx_kick(void *unused)
@@ -104,12 +105,6 @@ static void vmx_invept(u64 eptp)
 	asm volatile("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }
 
-/* Host segment state VM exit does not bring back. */
-struct vmx_host_segs {
-	u16 ds, es, fs, gs, ldt;
-	unsigned long fs_base;
-};
-
 static void vmx_save_host_segs(struct vmx_host_segs *h)
 {
 	savesegment(ds, h->ds);
@@ -144,6 +139,85 @@ static void vmx_load_host_segs(const struct vmx_host_segs *h)
 }
 
 /*
+ * The host state VM exit does not restore (segment selectors, FS base, the
+ * syscall MSRs and KERNEL_GS_BASE, the GDT and TSS limits) matters only
+ * once this task leaves the kernel or another task runs here: it is
+ * switched lazily, as KVM does. The guest's goes in before the first
+ * entry of a KVM_RUN; the host's comes back when the task is scheduled
+ * out (the preempt notifier) or KVM_RUN returns. Interrupts off.
+ */
+static void vmx_load_guest_state(struct vmx_vcpu *vmx)
+{
+	int i;
+
+	if (vmx->guest_state_loaded)
+		return;
+	vmx_save_host_segs(&vmx->host_segs);
+	for (i = 0; i < VMX_NR_SWAP; i++) {
+		rdmsrl(vmx_swap_msrs[i], vmx->host_msr[i]);
+		if (vmx->swap_msr[i] != vmx->host_msr[i])
+			wrmsrl(vmx_swap_msrs[i], vmx->swap_msr[i]);
+	}
+	vmx->guest_state_loaded = true;
+}
+
+static void vmx_put_guest_state(struct vmx_vcpu *vmx)
+{
+	int i;
+
+	if (!vmx->guest_state_loaded)
+		return;
+	vmx_load_host_segs(&vmx->host_segs);
+	/* SWAPGS in the guest changes KERNEL_GS_BASE without an exit. */
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->swap_msr[VMX_SWAP_KERNEL_GS_BASE]);
+	for (i = 0; i < VMX_NR_SWAP; i++)
+		if (vmx->swap_msr[i] != vmx->host_msr[i])
+			wrmsrl(vmx_swap_msrs[i], vmx->host_msr[i]);
+	vmx->guest_state_loaded = false;
+}
+
+static void vmx_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void vmx_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	vmx_put_guest_state(container_of(pn, struct vmx_vcpu, preempt));
+}
+
+static struct preempt_ops vmx_preempt_ops = {
+	.sched_in = vmx_sched_in,
+	.sched_out = vmx_sched_out,
+};
+
+/*
+ * A swapped MSR's current value: in the CPU while the guest's state is
+ * loaded there, else in swap_msr[].
+ */
+static u64 vmx_swap_msr_read(struct vmx_vcpu *vmx, int swap)
+{
+	u64 val;
+
+	preempt_disable();
+	if (vmx->guest_state_loaded)
+		rdmsrl(vmx_swap_msrs[swap], val);
+	else
+		val = vmx->swap_msr[swap];
+	preempt_enable();
+	return val;
+}
+
+static void vmx_swap_msr_write(struct vmx_vcpu *vmx, int swap, u64 val)
+{
+	preempt_disable();
+	vmx->swap_msr[swap] = val;
+	if (vmx->guest_state_loaded)
+		wrmsrl(vmx_swap_msrs[swap], val);
+	preempt_enable();
+}
+
+/*
  * One VM entry, with everything the host needs back around it. Returns
  * false without entering when a request, a signal or the scheduler came
  * first.
@@ -152,9 +226,8 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_vm *vmx_vm = to_vmx_vm(vcpu->vm);
-	u64 host_msr[VMX_NR_SWAP], spec_ctrl = 0, host_xcr0 = 0, gen;
-	struct vmx_host_segs segs;
-	int cpu, fail, i;
+	u64 spec_ctrl = 0, host_xcr0 = 0, gen;
+	int cpu, fail;
 
 	preempt_disable();
 	vmx_vmcs_load(vmx);
@@ -187,7 +260,7 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 	__vmx_vmwrite(GUEST_RFLAGS, vcpu->regs.rflags | X86_EFLAGS_FIXED);
 	if (vmx_caps.slice)
 		__vmx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, vmx_caps.slice);
-	vmx_save_host_segs(&segs);
+	vmx_load_guest_state(vmx);
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
@@ -195,11 +268,6 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 		if (vmx->xcr0 != host_xcr0)
 			xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx->xcr0);
-	}
-	for (i = 0; i < VMX_NR_SWAP; i++) {
-		rdmsrl(vmx_swap_msrs[i], host_msr[i]);
-		if (vmx->swap_msr[i] != host_msr[i])
-			wrmsrl(vmx_swap_msrs[i], vmx->swap_msr[i]);
 	}
 	set_debugreg(vmx->dr[0], 0);
 	set_debugreg(vmx->dr[1], 1);
@@ -223,12 +291,6 @@ static bool vmx_enter_exit(struct vmrun_vcpu *vcpu, struct vmx_exit *ex)
 	get_debugreg(vmx->dr[3], 3);
 	get_debugreg(vmx->dr6, 6);
 	set_debugreg(DR6_RESERVED, 6);
-	vmx_load_host_segs(&segs);
-	/* SWAPGS in the guest changes KERNEL_GS_BASE without an exit. */
-	rdmsrl(MSR_KERNEL_GS_BASE, vmx->swap_msr[VMX_SWAP_KERNEL_GS_BASE]);
-	for (i = 0; i < VMX_NR_SWAP; i++)
-		if (vmx->swap_msr[i] != host_msr[i])
-			wrmsrl(vmx_swap_msrs[i], host_msr[i]);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 	if (host_xcr0 && vmx->xcr0 != host_xcr0)
@@ -767,8 +829,18 @@ static const u32 vmx_msrs[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_IA32_TSC, MSR_IA32_APICBASE, MSR_IA32_CR_PAT,
+	MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_UCODE_REV, MSR_IA32_CR_PAT,
 };
+
+/*
+ * Intel MSRs Linux reads without a fault handler on an Intel CPU (the
+ * boot decompressor's verify_cpu and early_init_intel): MISC_ENABLE
+ * starts as KVM's (VMX_MISC_ENABLE_RESET) and keeps what is written; the
+ * microcode revision reads as KVM's default and ignores writes (the guest
+ * writes 0 before the CPUID that latches it).
+ */
+#define VMX_UCODE_REV		0x100000000ULL
 
 static u32 vmx_nr_msrs(void)
 {
@@ -803,7 +875,7 @@ static bool vmx_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val,
 		return true;
 	}
 	if (swap >= 0) {
-		*val = vmx->swap_msr[swap];
+		*val = vmx_swap_msr_read(vmx, swap);
 		return true;
 	}
 	switch (msr) {
@@ -820,6 +892,12 @@ static bool vmx_msr_read(struct vmrun_vcpu *vcpu, u32 msr, u64 *val,
 		return true;
 	case MSR_IA32_APICBASE:
 		*val = vmx->apic_base;
+		return true;
+	case MSR_IA32_MISC_ENABLE:
+		*val = vmx->misc_enable;
+		return true;
+	case MSR_IA32_UCODE_REV:
+		*val = VMX_UCODE_REV;
 		return true;
 	default:
 		return false;
@@ -861,7 +939,10 @@ static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val,
 		if ((swap == VMX_SWAP_LSTAR || swap == VMX_SWAP_CSTAR ||
 		     swap == VMX_SWAP_KERNEL_GS_BASE) && !canonical)
 			return false;
-		vmx->swap_msr[swap] = val;
+		/* TSC_AUX has 32 bits: WRMSR would fault on the others. */
+		if (swap == VMX_SWAP_TSC_AUX && (val >> 32))
+			return false;
+		vmx_swap_msr_write(vmx, swap, val);
 		return true;
 	}
 	switch (msr) {
@@ -887,6 +968,11 @@ static bool vmx_msr_write(struct vmrun_vcpu *vcpu, u32 msr, u64 val,
 		return true;
 	case MSR_IA32_APICBASE:
 		vmx->apic_base = val;
+		return true;
+	case MSR_IA32_MISC_ENABLE:
+		vmx->misc_enable = val;
+		return true;
+	case MSR_IA32_UCODE_REV:
 		return true;
 	default:
 		return false;
@@ -961,8 +1047,9 @@ static void vmx_dump_vmcs(struct vmrun_vcpu *vcpu, u32 reason)
 	for (i = 0; i < ARRAY_SIZE(vmx->recent); i++) {
 		unsigned int n = (vmx->recent_next + i) % ARRAY_SIZE(vmx->recent);
 
-		pr_info_ratelimited("vmrun-vmx:   exit %u at rip %llx\n",
-				    vmx->recent[n].reason, vmx->recent[n].rip);
+		pr_info_ratelimited("vmrun-vmx:   exit %u at rip %llx rax %llx rcx %llx\n",
+				    vmx->recent[n].reason, vmx->recent[n].rip,
+				    vmx->recent[n].rax, vmx->recent[n].rcx);
 	}
 }
 
@@ -1089,9 +1176,11 @@ static void vmx_init_reset(struct vmrun_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 tsc_offset = vmx_vmcs_read(vmx, TSC_OFFSET);
+	u64 misc_enable = vmx->misc_enable;
 
 	vmx_reset(vcpu);
 	vmx_vmcs_write(vmx, TSC_OFFSET, tsc_offset);
+	vmx->misc_enable = misc_enable;		/* as KVM: RESET only */
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->regs.rip = 0xfff0;
 	vcpu->regs.rflags = 0x2;
@@ -1133,6 +1222,10 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 	}
 
 	fpu_swap_kvm_fpstate(&vmx->fpu, true);
+	preempt_notifier_init(&vmx->preempt, &vmx_preempt_ops);
+	preempt_disable();
+	preempt_notifier_register(&vmx->preempt);
+	preempt_enable();
 	do {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -1160,9 +1253,15 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 		vmx_sync_events(vcpu);
 		vmx->recent[vmx->recent_next].reason = ex.reason;
 		vmx->recent[vmx->recent_next].rip = vcpu->regs.rip;
+		vmx->recent[vmx->recent_next].rax = vcpu->regs.rax;
+		vmx->recent[vmx->recent_next].rcx = vcpu->regs.rcx;
 		vmx->recent_next = (vmx->recent_next + 1) % ARRAY_SIZE(vmx->recent);
 		r = vmx_handle_exit(vcpu, &ex);
 	} while (r == VMX_CONTINUE);
+	preempt_disable();
+	preempt_notifier_unregister(&vmx->preempt);
+	vmx_put_guest_state(vmx);
+	preempt_enable();
 	fpu_swap_kvm_fpstate(&vmx->fpu, false);
 	vmx_report_events(vcpu);
 	return r;

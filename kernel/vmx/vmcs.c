@@ -285,6 +285,7 @@ void vmx_reset(struct vmrun_vcpu *vcpu)
 	vmx->dr6 = VMX_RESET_DR6;
 	vmx->xcr0 = XFEATURE_MASK_FP;
 	memset(vmx->swap_msr, 0, sizeof(vmx->swap_msr));
+	vmx->misc_enable = VMX_MISC_ENABLE_RESET;
 	vmx->cr8 = 0;
 	vmx->guest_cr2 = 0;
 	vmx->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |

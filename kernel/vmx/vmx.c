@@ -222,8 +222,10 @@ static int vmx_setup_caps(void)
 			 CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MWAIT_EXITING |
 			 CPU_BASED_MONITOR_EXITING |
 			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	/* RDTSCP and RDPID: the supported CPUID offers them. */
 	const u32 proc2 = SECONDARY_EXEC_ENABLE_EPT |
-			  SECONDARY_EXEC_UNRESTRICTED_GUEST;
+			  SECONDARY_EXEC_UNRESTRICTED_GUEST |
+			  SECONDARY_EXEC_ENABLE_RDTSCP;
 	const u32 exit = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER |
 			 VM_EXIT_SAVE_IA32_EFER;
 	const u32 entry = VM_ENTRY_LOAD_IA32_EFER;
@@ -314,7 +316,7 @@ static int vmx_hardware_check(void)
 		return -EPERM;
 	}
 	if (vmx_setup_caps()) {
-		pr_err("vmrun-vmx: VT-x without EPT, unrestricted guest and the EFER load/save controls is not supported\n");
+		pr_err("vmrun-vmx: VT-x without EPT, unrestricted guest, RDTSCP and the EFER load/save controls is not supported\n");
 		return -ENODEV;
 	}
 	return 0;
@@ -581,12 +583,15 @@ static int __init vmx_init(void)
 	register_syscore_ops(&vmx_syscore_ops);
 	cpu_emergency_register_virt_callback(vmx_emergency_disable);
 
+	/* run.c switches host state lazily, on a preempt notifier. */
+	preempt_notifier_inc();
 	r = vmrun_backend_register(&vmx_ops);
 	if (r)
 		goto unwind;
 	return 0;
 
 unwind:
+	preempt_notifier_dec();
 	cpu_emergency_unregister_virt_callback(vmx_emergency_disable);
 	unregister_syscore_ops(&vmx_syscore_ops);
 	cpuhp_remove_state(vmx_hotplug_state);
@@ -596,6 +601,7 @@ unwind:
 static void __exit vmx_exit(void)
 {
 	vmrun_backend_unregister(&vmx_ops);
+	preempt_notifier_dec();
 	cpu_emergency_unregister_virt_callback(vmx_emergency_disable);
 	unregister_syscore_ops(&vmx_syscore_ops);
 	cpuhp_remove_state(vmx_hotplug_state);

@@ -37,6 +37,7 @@
 #ifndef __ASSEMBLY__
 
 #include <linux/list.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 #include <asm/vmx.h>
@@ -49,6 +50,10 @@
 #include "../x86/msrs.h"
 #include "../x86/pio.h"
 #include "../x86/xstate.h"
+
+/* IA32_MISC_ENABLE after RESET, as KVM: no BTS, no PEBS. */
+#define VMX_MISC_ENABLE_RESET	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
 
 /* Interruption types of the VM-entry/exit interruption-information fields. */
 #define VMX_INTR_TYPE(info)	(((info) >> 8) & 7)
@@ -104,7 +109,14 @@ enum {
 	VMX_SWAP_CSTAR,
 	VMX_SWAP_SFMASK,
 	VMX_SWAP_KERNEL_GS_BASE,
+	VMX_SWAP_TSC_AUX,
 	VMX_NR_SWAP,
+};
+
+/* Host segment state VM exit does not bring back. */
+struct vmx_host_segs {
+	u16 ds, es, fs, gs, ldt;
+	unsigned long fs_base;
 };
 
 struct vmx_vcpu {
@@ -133,8 +145,15 @@ struct vmx_vcpu {
 	u64 dr[4];
 	u64 dr6;
 	u64 guest_cr2;			/* VT-x does not switch CR2 */
-	u64 swap_msr[VMX_NR_SWAP];
+	u64 swap_msr[VMX_NR_SWAP];	/* the guest's, while not loaded */
+
+	/* Lazily switched host state (run.c, vmx_load_guest_state()). */
+	bool guest_state_loaded;	/* on this CPU, until put back */
+	struct vmx_host_segs host_segs;
+	u64 host_msr[VMX_NR_SWAP];
+	struct preempt_notifier preempt;
 	u64 apic_base;
+	u64 misc_enable;		/* IA32_MISC_ENABLE */
 	u64 cr8;
 	struct vmrun_vcpu_cpuid cpuid;	/* KVM_SET_CPUID2's table */
 	bool has_run;
@@ -144,7 +163,7 @@ struct vmx_vcpu {
 	/* The last exits (reason, RIP), for dump_invalid_vmcs's report. */
 	struct {
 		u32 reason;
-		u64 rip;
+		u64 rip, rax, rcx;	/* RAX/RCX as the exit found them */
 	} recent[4];
 	u8 recent_next;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: tests/bats/runner/nested-boot.sh [--vmrun] [--timer] [TESTBED-RUN-OPTIONS...]
+# Usage: tests/bats/runner/nested-boot.sh [--vmrun] [--timer|--vmx] [TESTBED-RUN-OPTIONS...]
 #
 # Boots Debian's kernel with the vmrun runner inside the AMD-V testbed
 # (tests/testbed/run svm: QEMU TCG with SVM), on the testbed's stock KVM,
@@ -24,6 +24,10 @@
 # The L2 kernel finds its TSC unusable under TCG and keeps time with
 # jiffies/acpi_pm: that is part of what is measured.
 #
+# --vmx: the VT-x testbed instead (tests/testbed/run vmx: Bochs), on stock
+# kvm-intel or, with --vmrun, on vmrun-vmx; one boot, Bochs being slow
+# (some 15 wall seconds per L1 second): direct boot, 1 CPU, 256M, poweroff.
+#
 # The console log is in $OUT/runner-nested.log (--timer: runner-nested-timer.log);
 # each boot ends with "l2watch: ..." lines (every check, and the measured
 # sleep), and the testbed counts a boot whose l2watch exits non-zero as failed.
@@ -32,11 +36,12 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 HERE=$REPO/tests/bats/runner
 OUT=${TESTBED_OUT:-$REPO/build/runner-nested}
-mode=--kvm dev=/dev/kvm timer=0
+mode=--kvm dev=/dev/kvm timer=0 target=svm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--vmrun) mode="" dev=/dev/vmrun ;;
 	--timer) timer=1 ;;
+	--vmx) target=vmx ;;
 	*) break ;;
 	esac
 	shift
@@ -46,6 +51,7 @@ kernel=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sort -V | tail -n 1)
 
 name=runner-nested
 [ "$timer" = 0 ] || name=runner-nested-timer
+[ "$target" = svm ] || name=runner-nested-$target
 work=$OUT/work-$name
 rm -rf "$work"
 mkdir -p "$work/extra" "$work/l2/bin"
@@ -102,7 +108,10 @@ boot() { # NAME MEMORY CPUS CMDLINE-EXTRA [firmware] [-- L2WATCH-OPTIONS...]
 	printf 'tb_run_test runner-%s 500 /testbed/extra/l2watch --cpus %s %s -- /testbed/extra/vmrun /testbed/extra/%s.ini\n' \
 		"$t" "$cpus" "$*" "$t" >>"$work/plan"
 }
-if [ "$timer" = 0 ]; then
+if [ "$target" = vmx ]; then
+	boot direct-1cpu-poweroff 256M 1 " l2poweroff"
+	set -- --mem 1024 --timeout 5400 --silence 1800 "$@"
+elif [ "$timer" = 0 ]; then
 	boot direct-1cpu-poweroff 3584M 1 " l2poweroff"
 	boot direct-2cpu-reboot 256M 2 ""
 	boot direct-4cpu-reboot 256M 4 ""
@@ -113,6 +122,6 @@ else
 	set -- --icount --timeout 900 "$@"
 fi
 
-TESTBED_OUT=$OUT exec "$REPO/tests/testbed/run" svm $mode --plan "$work/plan" \
+TESTBED_OUT=$OUT exec "$REPO/tests/testbed/run" "$target" $mode --plan "$work/plan" \
 	--extra "$work/extra:/testbed/extra" --name "$name" \
 	--test-timeout 500 "$@"
