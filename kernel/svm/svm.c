@@ -267,54 +267,28 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 {
 	void __user *argp = (void __user *)arg;
 	struct svm_vcpu *svm = to_svm(vcpu);
-	struct vmrun_cpuid_state st;
-	long r;
+	const struct vmrun_x86_vcpu x86 = {
+		.fpu = &svm->fpu,
+		.xcr0 = &svm->xcr0,
+		.ev = &svm->ev,
+		.cpuid = &svm->cpuid,
+		.has_run = svm->has_run,
+		.reset = &svm_reset_ops,
+		.msr = &svm_msr_ops,
+		.cpuid_state = svm_cpuid_state,
+	};
 
 	switch (ioctl) {
 	case KVM_GET_SREGS:
 		return svm_get_sregs(vcpu, argp);
 	case KVM_SET_SREGS:
 		return svm_set_sregs(vcpu, argp);
-	case KVM_INTERRUPT:
-		return vmrun_x86_ioctl_interrupt(vcpu, &svm->ev, argp);
-	case KVM_NMI:
-		return vmrun_x86_ioctl_nmi(&svm->ev);
 	case KVM_GET_VCPU_EVENTS:
 		return svm_get_vcpu_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:
 		return svm_set_vcpu_events(vcpu, argp);
-	case KVM_SET_CPUID2:
-		svm_cpuid_state(vcpu, &st);
-		r = vmrun_x86_set_cpuid2(&svm->cpuid, argp, svm->has_run, &st);
-		if (!r)
-			vmrun_x86_cpuid_applied(vcpu, &svm->cpuid);
-		return r;
-	case KVM_GET_MP_STATE:
-		return vmrun_x86_get_mp_state(vcpu, &svm->ev, &svm_reset_ops,
-					      argp);
-	case KVM_SET_MP_STATE:
-		return vmrun_x86_set_mp_state(vcpu, argp);
-	case KVM_GET_CPUID2:
-		svm_cpuid_state(vcpu, &st);
-		return vmrun_x86_get_cpuid2(&svm->cpuid, argp, &st);
-	case KVM_GET_FPU:
-		return vmrun_x86_get_fpu(&svm->fpu, argp);
-	case KVM_SET_FPU:
-		return vmrun_x86_set_fpu(&svm->fpu, argp);
-	case KVM_GET_XSAVE:
-		return vmrun_x86_get_xsave(&svm->fpu, argp);
-	case KVM_SET_XSAVE:
-		return vmrun_x86_set_xsave(&svm->fpu, argp);
-	case KVM_GET_XCRS:
-		return vmrun_x86_get_xcrs(svm->xcr0, argp);
-	case KVM_SET_XCRS:
-		return vmrun_x86_set_xcrs(&svm->fpu, &svm->xcr0, argp);
-	case KVM_GET_MSRS:
-		return vmrun_x86_msrs_ioctl(vcpu, argp, false, &svm_msr_ops);
-	case KVM_SET_MSRS:
-		return vmrun_x86_msrs_ioctl(vcpu, argp, true, &svm_msr_ops);
 	default:
-		return -ENOIOCTLCMD;
+		return vmrun_x86_vcpu_ioctl(vcpu, &x86, ioctl, argp);
 	}
 }
 
@@ -363,26 +337,7 @@ static long svm_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
 
 static long svm_check_extension(struct vmrun_vm *vm, long cap)
 {
-	switch (cap) {
-	case KVM_CAP_IMMEDIATE_EXIT:
-	case KVM_CAP_SET_TSS_ADDR:
-	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
-	case KVM_CAP_USER_NMI:
-	case KVM_CAP_VCPU_EVENTS:
-	case KVM_CAP_INTR_SHADOW:
-	case KVM_CAP_EXT_CPUID:
-	case KVM_CAP_IRQCHIP:		/* kernel/irq/x86 with this backend */
-	case KVM_CAP_PIT2:
-	case KVM_CAP_PIT_STATE2:
-	case KVM_CAP_MP_STATE:
-	case KVM_CAP_TSC_DEADLINE_TIMER:
-	case KVM_CAP_XSAVE:		/* KVM_GET/SET_XSAVE, with XSAVE or not */
-		return 1;
-	case KVM_CAP_XCRS:
-		return boot_cpu_has(X86_FEATURE_XSAVE);
-	default:
-		return 0;
-	}
+	return vmrun_x86_check_extension(cap);
 }
 
 static const struct vmrun_backend_ops svm_ops = {

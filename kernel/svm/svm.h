@@ -40,6 +40,7 @@
 #include "../x86/mmio.h"
 #include "../x86/msrs.h"
 #include "../x86/pio.h"
+#include "../x86/vcpu.h"
 #include "../x86/xstate.h"
 
 struct svm_cpu {

@@ -433,54 +433,28 @@ static long vmx_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 {
 	void __user *argp = (void __user *)arg;
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct vmrun_cpuid_state st;
-	long r;
+	const struct vmrun_x86_vcpu x86 = {
+		.fpu = &vmx->fpu,
+		.xcr0 = &vmx->xcr0,
+		.ev = &vmx->ev,
+		.cpuid = &vmx->cpuid,
+		.has_run = vmx->has_run,
+		.reset = &vmx_reset_ops,
+		.msr = &vmx_msr_ops,
+		.cpuid_state = vmx_cpuid_state,
+	};
 
 	switch (ioctl) {
 	case KVM_GET_SREGS:
 		return vmx_get_sregs(vcpu, argp);
 	case KVM_SET_SREGS:
 		return vmx_set_sregs(vcpu, argp);
-	case KVM_INTERRUPT:
-		return vmrun_x86_ioctl_interrupt(vcpu, &vmx->ev, argp);
-	case KVM_NMI:
-		return vmrun_x86_ioctl_nmi(&vmx->ev);
 	case KVM_GET_VCPU_EVENTS:
 		return vmx_get_vcpu_events(vcpu, argp);
 	case KVM_SET_VCPU_EVENTS:
 		return vmx_set_vcpu_events(vcpu, argp);
-	case KVM_SET_CPUID2:
-		vmx_cpuid_state(vcpu, &st);
-		r = vmrun_x86_set_cpuid2(&vmx->cpuid, argp, vmx->has_run, &st);
-		if (!r)
-			vmrun_x86_cpuid_applied(vcpu, &vmx->cpuid);
-		return r;
-	case KVM_GET_CPUID2:
-		vmx_cpuid_state(vcpu, &st);
-		return vmrun_x86_get_cpuid2(&vmx->cpuid, argp, &st);
-	case KVM_GET_MP_STATE:
-		return vmrun_x86_get_mp_state(vcpu, &vmx->ev, &vmx_reset_ops,
-					      argp);
-	case KVM_SET_MP_STATE:
-		return vmrun_x86_set_mp_state(vcpu, argp);
-	case KVM_GET_FPU:
-		return vmrun_x86_get_fpu(&vmx->fpu, argp);
-	case KVM_SET_FPU:
-		return vmrun_x86_set_fpu(&vmx->fpu, argp);
-	case KVM_GET_XSAVE:
-		return vmrun_x86_get_xsave(&vmx->fpu, argp);
-	case KVM_SET_XSAVE:
-		return vmrun_x86_set_xsave(&vmx->fpu, argp);
-	case KVM_GET_XCRS:
-		return vmrun_x86_get_xcrs(vmx->xcr0, argp);
-	case KVM_SET_XCRS:
-		return vmrun_x86_set_xcrs(&vmx->fpu, &vmx->xcr0, argp);
-	case KVM_GET_MSRS:
-		return vmrun_x86_msrs_ioctl(vcpu, argp, false, &vmx_msr_ops);
-	case KVM_SET_MSRS:
-		return vmrun_x86_msrs_ioctl(vcpu, argp, true, &vmx_msr_ops);
 	default:
-		return -ENOIOCTLCMD;
+		return vmrun_x86_vcpu_ioctl(vcpu, &x86, ioctl, argp);
 	}
 }
 
@@ -529,26 +503,7 @@ static long vmx_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
 
 static long vmx_check_extension(struct vmrun_vm *vm, long cap)
 {
-	switch (cap) {
-	case KVM_CAP_IMMEDIATE_EXIT:
-	case KVM_CAP_SET_TSS_ADDR:
-	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
-	case KVM_CAP_EXT_CPUID:
-	case KVM_CAP_USER_NMI:
-	case KVM_CAP_VCPU_EVENTS:
-	case KVM_CAP_INTR_SHADOW:
-	case KVM_CAP_IRQCHIP:		/* kernel/irq/x86 with this backend */
-	case KVM_CAP_PIT2:
-	case KVM_CAP_PIT_STATE2:
-	case KVM_CAP_MP_STATE:
-	case KVM_CAP_TSC_DEADLINE_TIMER:
-	case KVM_CAP_XSAVE:		/* KVM_GET/SET_XSAVE, with XSAVE or not */
-		return 1;
-	case KVM_CAP_XCRS:
-		return boot_cpu_has(X86_FEATURE_XSAVE);
-	default:
-		return 0;
-	}
+	return vmrun_x86_check_extension(cap);
 }
 
 static const struct vmrun_backend_ops vmx_ops = {

@@ -49,6 +49,7 @@
 #include "../x86/mmio.h"
 #include "../x86/msrs.h"
 #include "../x86/pio.h"
+#include "../x86/vcpu.h"
 #include "../x86/xstate.h"
 
 /* IA32_MISC_ENABLE after RESET, as KVM: no BTS, no PEBS. */
