@@ -18,7 +18,6 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/syscore_ops.h>
-#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/reboot.h>
@@ -294,63 +293,21 @@ static long svm_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 
 static long svm_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
-	switch (ioctl) {
-	case KVM_GET_SUPPORTED_CPUID:
-		/* The in-kernel irqchip: x2APIC, TSC deadline. No MTRRs yet. */
-		return vmrun_x86_get_supported_cpuid((void __user *)arg,
-						     VMRUN_CPUID_IRQCHIP);
-	case KVM_GET_MSR_INDEX_LIST:
-		return svm_get_msr_index_list((void __user *)arg);
-	default:
-		return -ENOIOCTLCMD;
-	}
-}
-
-/*
- * The addresses VT-x needs for real-mode support. SVM runs real mode as it
- * is, so it only checks them as KVM does, for clients that always set them.
- */
-static long svm_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
-			 unsigned long arg)
-{
-	u64 addr;
-	long r;
-
-	switch (ioctl) {
-	case KVM_SET_TSS_ADDR:
-		/* Three pages below 4 GiB. */
-		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
-	case KVM_SET_IDENTITY_MAP_ADDR:
-		mutex_lock(&vm->lock);
-		if (vm->nr_vcpus)
-			r = -EINVAL;	/* only before the first vCPU */
-		else if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
-			r = -EFAULT;
-		else
-			r = 0;
-		mutex_unlock(&vm->lock);
-		return r;
-	default:
-		return -ENOIOCTLCMD;
-	}
-}
-
-static long svm_check_extension(struct vmrun_vm *vm, long cap)
-{
-	return vmrun_x86_check_extension(cap);
+	return vmrun_x86_dev_ioctl(ioctl, (void __user *)arg,
+				   svm_get_msr_index_list);
 }
 
 static const struct vmrun_backend_ops svm_ops = {
 	.name = "svm",
 	.owner = THIS_MODULE,
-	.check_extension = svm_check_extension,
+	.check_extension = vmrun_x86_check_extension,
 	.vm_init = svm_vm_init,
 	.vm_destroy = svm_vm_destroy,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_ioctl = svm_vcpu_ioctl,
-	.vm_ioctl = svm_vm_ioctl,
+	.vm_ioctl = vmrun_x86_vm_ioctl,
 	.dev_ioctl = svm_dev_ioctl,
 	.memslot_removed = svm_memslot_removed,
 };

@@ -23,7 +23,6 @@
 #include <linux/spinlock.h>
 #include <linux/syscore_ops.h>
 #include <asm/tsc.h>
-#include <linux/uaccess.h>
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
@@ -460,63 +459,21 @@ static long vmx_vcpu_ioctl(struct vmrun_vcpu *vcpu, unsigned int ioctl,
 
 static long vmx_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
-	switch (ioctl) {
-	case KVM_GET_SUPPORTED_CPUID:
-		/* The in-kernel irqchip: x2APIC, TSC deadline. */
-		return vmrun_x86_get_supported_cpuid((void __user *)arg,
-						     VMRUN_CPUID_IRQCHIP);
-	case KVM_GET_MSR_INDEX_LIST:
-		return vmx_get_msr_index_list((void __user *)arg);
-	default:
-		return -ENOIOCTLCMD;
-	}
-}
-
-/*
- * The addresses VT-x needs for real mode without unrestricted guest.
- * vmrun requires unrestricted guest, so it only checks them as KVM does.
- */
-static long vmx_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
-			 unsigned long arg)
-{
-	u64 addr;
-	long r;
-
-	switch (ioctl) {
-	case KVM_SET_TSS_ADDR:
-		/* Three pages below 4 GiB. */
-		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
-	case KVM_SET_IDENTITY_MAP_ADDR:
-		mutex_lock(&vm->lock);
-		if (vm->nr_vcpus)
-			r = -EINVAL;	/* only before the first vCPU */
-		else if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
-			r = -EFAULT;
-		else
-			r = 0;
-		mutex_unlock(&vm->lock);
-		return r;
-	default:
-		return -ENOIOCTLCMD;
-	}
-}
-
-static long vmx_check_extension(struct vmrun_vm *vm, long cap)
-{
-	return vmrun_x86_check_extension(cap);
+	return vmrun_x86_dev_ioctl(ioctl, (void __user *)arg,
+				   vmx_get_msr_index_list);
 }
 
 static const struct vmrun_backend_ops vmx_ops = {
 	.name = "vmx",
 	.owner = THIS_MODULE,
-	.check_extension = vmx_check_extension,
+	.check_extension = vmrun_x86_check_extension,
 	.vm_init = vmx_vm_init,
 	.vm_destroy = vmx_vm_destroy,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_ioctl = vmx_vcpu_ioctl,
-	.vm_ioctl = vmx_vm_ioctl,
+	.vm_ioctl = vmrun_x86_vm_ioctl,
 	.dev_ioctl = vmx_dev_ioctl,
 	.memslot_removed = vmx_memslot_removed,
 };

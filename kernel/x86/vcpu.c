@@ -3,14 +3,20 @@
  * vCPU ioctls that are the same on VT-x and AMD-V once the backend says
  * where its state is (struct vmrun_x86_vcpu): KVM_INTERRUPT, KVM_NMI,
  * KVM_GET/SET_CPUID2, KVM_GET/SET_MP_STATE, the FPU, XSAVE and XCR
- * ioctls and KVM_GET/SET_MSRS; and the capabilities both claim. The
- * backend answers the rest (SREGS, VCPU_EVENTS) from its hardware state.
+ * ioctls and KVM_GET/SET_MSRS; the VM and /dev/vmrun ioctls and the
+ * capabilities both answer alike. The backend answers the rest (SREGS,
+ * VCPU_EVENTS) from its hardware state.
  */
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <vmrun/core.h>
 
+#include "cpuid.h"
 #include "vcpu.h"
 #include "xstate.h"
 
@@ -61,8 +67,57 @@ long vmrun_x86_vcpu_ioctl(struct vmrun_vcpu *vcpu,
 }
 EXPORT_SYMBOL_GPL(vmrun_x86_vcpu_ioctl);
 
-/* What vmrun-svm and vmrun-vmx both claim (each backend may add more). */
-long vmrun_x86_check_extension(long cap)
+/*
+ * /dev/vmrun ioctls. The supported CPUID is the in-kernel irqchip's
+ * (x2APIC, TSC deadline; no MTRRs yet); each backend lists its own MSRs.
+ */
+long vmrun_x86_dev_ioctl(unsigned int ioctl, void __user *argp,
+			 long (*msr_index_list)(void __user *argp))
+{
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		return vmrun_x86_get_supported_cpuid(argp, VMRUN_CPUID_IRQCHIP);
+	case KVM_GET_MSR_INDEX_LIST:
+		return msr_index_list(argp);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+EXPORT_SYMBOL_GPL(vmrun_x86_dev_ioctl);
+
+/*
+ * The addresses VT-x needs for real mode without unrestricted guest.
+ * vmrun-vmx requires unrestricted guest and SVM runs real mode as it is,
+ * so both only check them as KVM does, for clients that always set them.
+ */
+long vmrun_x86_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
+			unsigned long arg)
+{
+	u64 addr;
+	long r;
+
+	switch (ioctl) {
+	case KVM_SET_TSS_ADDR:
+		/* Three pages below 4 GiB. */
+		return arg > (unsigned int)(-3 * PAGE_SIZE) ? -EINVAL : 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		mutex_lock(&vm->lock);
+		if (vm->nr_vcpus)
+			r = -EINVAL;	/* only before the first vCPU */
+		else if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
+			r = -EFAULT;
+		else
+			r = 0;
+		mutex_unlock(&vm->lock);
+		return r;
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+EXPORT_SYMBOL_GPL(vmrun_x86_vm_ioctl);
+
+/* What vmrun-svm and vmrun-vmx both claim, with or without a VM. */
+long vmrun_x86_check_extension(struct vmrun_vm *vm, long cap)
 {
 	switch (cap) {
 	case KVM_CAP_IMMEDIATE_EXIT:

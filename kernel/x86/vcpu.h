@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The vCPU ioctls and capabilities both x86 backends answer the same way
- * (vcpu.c), from the parts of their vCPU named in struct vmrun_x86_vcpu.
+ * The vCPU, VM and /dev/vmrun ioctls and capabilities both x86 backends
+ * answer the same way (vcpu.c), the vCPU ones from the parts of their vCPU
+ * named in struct vmrun_x86_vcpu.
  */
 #ifndef VMRUN_X86_VCPU_H
 #define VMRUN_X86_VCPU_H
@@ -15,6 +16,7 @@
 #include "msrs.h"
 
 struct vmrun_vcpu;
+struct vmrun_vm;
 
 /* Where a backend keeps what these ioctls read and write. */
 struct vmrun_x86_vcpu {
@@ -33,6 +35,10 @@ struct vmrun_x86_vcpu {
 long vmrun_x86_vcpu_ioctl(struct vmrun_vcpu *vcpu,
 			  const struct vmrun_x86_vcpu *x86, unsigned int ioctl,
 			  void __user *argp);
-long vmrun_x86_check_extension(long cap);
+long vmrun_x86_dev_ioctl(unsigned int ioctl, void __user *argp,
+			 long (*msr_index_list)(void __user *argp));
+long vmrun_x86_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
+			unsigned long arg);
+long vmrun_x86_check_extension(struct vmrun_vm *vm, long cap);
 
 #endif /* VMRUN_X86_VCPU_H */
