@@ -168,17 +168,10 @@ int svm_exit_iret(struct vmrun_vcpu *vcpu)
 void svm_report_events(struct vmrun_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
-	struct kvm_run *run = vcpu->run;
 
-	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = svm_interruptible(vcpu) &&
-					     svm->ev.irq_pending < 0;
-	run->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
-	run->apic_base = svm->apic_base;
-	if (vcpu->apic) {
-		run->cr8 = vmrun_irqchip_get_cr8(vcpu);
-		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &run->apic_base);
-	}
+	vmrun_x86_report_events(vcpu, &svm->ev, svm_interruptible(vcpu),
+				svm->vmcb->control.int_ctl & V_TPR_MASK,
+				svm->apic_base);
 }
 
 long svm_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp)

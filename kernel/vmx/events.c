@@ -133,17 +133,9 @@ int vmx_exit_nmi_window(struct vmrun_vcpu *vcpu)
 void vmx_report_events(struct vmrun_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	struct kvm_run *run = vcpu->run;
 
-	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vmx_interruptible(vcpu) &&
-					     vmx->ev.irq_pending < 0;
-	run->cr8 = vmx->cr8;
-	run->apic_base = vmx->apic_base;
-	if (vcpu->apic) {
-		run->cr8 = vmrun_irqchip_get_cr8(vcpu);
-		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &run->apic_base);
-	}
+	vmrun_x86_report_events(vcpu, &vmx->ev, vmx_interruptible(vcpu),
+				vmx->cr8, vmx->apic_base);
 }
 
 long vmx_get_vcpu_events(struct vmrun_vcpu *vcpu, void __user *argp)

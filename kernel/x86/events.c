@@ -197,3 +197,26 @@ void vmrun_x86_cpuid_applied(struct vmrun_vcpu *vcpu,
 	vmrun_irqchip_set_x2apic_allowed(vcpu, x2apic);
 }
 EXPORT_SYMBOL_GPL(vmrun_x86_cpuid_applied);
+
+/*
+ * The interrupt state every exit to user space reports. The backend says
+ * whether the guest can take an interrupt now and gives its own CR8 and
+ * APIC base; the in-kernel LAPIC, where there is one, owns both instead.
+ */
+void vmrun_x86_report_events(struct vmrun_vcpu *vcpu,
+			     const struct vmrun_x86_events *ev,
+			     bool interruptible, u64 cr8, u64 apic_base)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = interruptible &&
+					     ev->irq_pending < 0;
+	run->cr8 = cr8;
+	run->apic_base = apic_base;
+	if (vcpu->apic) {
+		run->cr8 = vmrun_irqchip_get_cr8(vcpu);
+		vmrun_irqchip_msr_read(vcpu, MSR_IA32_APICBASE, &run->apic_base);
+	}
+}
+EXPORT_SYMBOL_GPL(vmrun_x86_report_events);

@@ -48,6 +48,9 @@ long vmrun_x86_get_mp_state(struct vmrun_vcpu *vcpu,
 			    const struct vmrun_x86_reset_ops *ops,
 			    void __user *argp);
 long vmrun_x86_set_mp_state(struct vmrun_vcpu *vcpu, void __user *argp);
+void vmrun_x86_report_events(struct vmrun_vcpu *vcpu,
+			     const struct vmrun_x86_events *ev,
+			     bool interruptible, u64 cr8, u64 apic_base);
 void vmrun_x86_cpuid_applied(struct vmrun_vcpu *vcpu,
 			     const struct vmrun_vcpu_cpuid *cpuid);
 
