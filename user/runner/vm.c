@@ -122,6 +122,15 @@ static void create_vcpus(struct vm *vm)
 {
 	struct kvm_cpuid2 *cpuid = supported_cpuid(vm);
 	int max = ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	/*
+	 * KVM leaves the TSC-deadline timer out of KVM_GET_SUPPORTED_CPUID
+	 * although its in-kernel LAPIC has one; api.rst says to offer it when
+	 * KVM_CAP_TSC_DEADLINE_TIMER is there (the irqchip is always in the
+	 * kernel here). vmrun reports the bit itself; setting it again is
+	 * harmless.
+	 */
+	bool tsc_deadline = ioctl(vm->sys_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
 	if (max <= 0)
 		max = ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
@@ -152,6 +161,8 @@ static void create_vcpus(struct vm *vm)
 			if (ent->function == 1) {
 				ent->ebx = (ent->ebx & 0x00ffffff) | i << 24;
 				ent->ecx |= 1u << 31;	/* "running on a hypervisor" */
+				if (tsc_deadline)
+					ent->ecx |= 1u << 24;
 			}
 			if (ent->function == 0xb || ent->function == 0x1f)
 				ent->edx = i;
