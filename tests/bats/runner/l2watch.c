@@ -3,7 +3,8 @@
  * output through unchanged, and judge what the nested (L2) guest reported.
  * Built static by nested-boot.sh and put into the testbed with --extra.
  *
- *   l2watch [--cpus N] [--sleep-ms MS [--tolerance-pct P]] -- CMD [ARG]...
+ *   l2watch [--cpus N] [--status S] [--expect TEXT]
+ *           [--sleep-ms MS [--tolerance-pct P]] -- CMD [ARG]...
  *
  * CMD (the runner) gets stdin from /dev/null and its stdout and stderr on a
  * pipe; it is killed if l2watch dies (the testbed's per-test timeout kills
@@ -14,7 +15,10 @@
  *   L2: sleep-end guest-ms=1000.123
  *
  * Checks, each printed as one "l2watch: ..." line after the runner ended:
- *   - the runner exited 0 (guest powered off or reset);
+ *   - the runner exited with status S (default 0: the guest powered off or
+ *     reset; the test-exit port gives others);
+ *   - --expect TEXT: one line of the runner's output holds TEXT (the line
+ *     saying why it ended, such as "vmrun: guest powered off");
  *   - --cpus N: the "L2: up:" line came, /sys/devices/system/cpu/online lists
  *     exactly N CPUs and /proc/cpuinfo has exactly N processors;
  *   - --sleep-ms MS: both sleep markers came, and the time between them,
@@ -45,10 +49,12 @@ static char online[256];
 static long cpuinfo = -1;
 static struct timespec t_begin, t_end;
 static char guest_ms[64];
+static const char *expect;
+static bool seen_expect;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: l2watch [--cpus N] [--sleep-ms MS [--tolerance-pct P]] -- CMD [ARG]...\n");
+	fprintf(stderr, "usage: l2watch [--cpus N] [--status S] [--expect TEXT] [--sleep-ms MS [--tolerance-pct P]] -- CMD [ARG]...\n");
 	exit(2);
 }
 
@@ -117,6 +123,8 @@ static void end_of_line(void)
 	char w[64];
 
 	line[len] = 0;
+	if (expect && strstr(line, expect))
+		seen_expect = true;
 	if (!seen_up && strstr(line, "L2: up:")) {
 		seen_up = true;
 		word_after("online=", online, sizeof(online));
@@ -138,7 +146,7 @@ static void end_of_line(void)
 
 int main(int argc, char **argv)
 {
-	long want_cpus = -1;
+	long want_cpus = -1, want_status = 0;
 	double sleep_ms = -1, tol_pct = 1.0;
 	int i, fds[2], status, fails = 0;
 	bool dashdash = false;
@@ -152,6 +160,10 @@ int main(int argc, char **argv)
 			break;
 		} else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) {
 			want_cpus = strtol(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--status") && i + 1 < argc) {
+			want_status = strtol(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--expect") && i + 1 < argc) {
+			expect = argv[++i];
 		} else if (!strcmp(argv[i], "--sleep-ms") && i + 1 < argc) {
 			sleep_ms = strtod(argv[++i], NULL);
 		} else if (!strcmp(argv[i], "--tolerance-pct") && i + 1 < argc) {
@@ -216,14 +228,24 @@ int main(int argc, char **argv)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		printf("l2watch: runner exited 0: ok\n");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == want_status) {
+		printf("l2watch: runner exited %ld: ok\n", want_status);
 	} else {
 		fails++;
 		if (WIFEXITED(status))
-			printf("l2watch: FAIL: runner exited %d\n", WEXITSTATUS(status));
+			printf("l2watch: FAIL: runner exited %d, expected %ld\n",
+			       WEXITSTATUS(status), want_status);
 		else
 			printf("l2watch: FAIL: runner killed by signal %d\n", WTERMSIG(status));
+	}
+
+	if (expect) {
+		if (seen_expect) {
+			printf("l2watch: the runner said \"%s\": ok\n", expect);
+		} else {
+			fails++;
+			printf("l2watch: FAIL: no line of the runner's holds \"%s\"\n", expect);
+		}
 	}
 
 	if (want_cpus >= 0) {
