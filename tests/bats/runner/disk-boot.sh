@@ -63,7 +63,7 @@
 # async page faults hidden from the L2, or with the TSC deadline timer
 # offered. On 2026-11-22, with the TSC deadline timer offered: with --smp 1
 # (no round-robin kick) this test passed 6 runs of 6 on stock kvm-amd, and
-# nested-boot.sh 4 runs of 4; with two CPUs it stalled again.
+# nested-boot.sh 4 runs of 4; with two CPUs it stalled in 2 runs of 2.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
