@@ -24,7 +24,6 @@
 #include <asm/msr-index.h>
 #include <asm/trap_pf.h>
 #include <asm/traps.h>
-#include <vmrun/compat.h>
 #include <vmrun/core.h>
 
 #include "../irq/irqchip.h"
@@ -361,9 +360,7 @@ static int svm_exit_io_string(struct vmrun_vcpu *vcpu, u32 info,
 		op.seg_base = mode == VMRUN_EMUL_MODE64 ? 0 : s->es.base;
 	svm_paging(svm, &op.paging);
 
-	r = vmrun_pio_string_begin(&svm->pio_string, &op, &vcpu->regs,
-				   vcpu->run, page_address(vcpu->mmap_pages[1]),
-				   vcpu->vm, &fault);
+	r = vmrun_x86_io_pio_string(vcpu, &svm->io, &op, &fault);
 	if (r == 1)
 		return SVM_CONTINUE;	/* a zero count: nothing moved */
 	if (r == VMRUN_GWALK_PF || r == VMRUN_GWALK_GP) {
@@ -372,33 +369,7 @@ static int svm_exit_io_string(struct vmrun_vcpu *vcpu, u32 info,
 	}
 	if (r < 0)
 		return svm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-	if (in)
-		svm->pending = SVM_PENDING_PIO_STRING_IN;
 	return 0;
-}
-
-static bool svm_io_in_kernel(struct vmrun_vcpu *vcpu, u16 port,
-			     unsigned int size, bool in)
-{
-	u32 data = 0;
-
-	if (!in)
-		return !vmrun_io_bus_write(vcpu, VMRUN_BUS_PIO, port, size,
-					   &vcpu->regs.rax);
-	if (vmrun_io_bus_read(vcpu, VMRUN_BUS_PIO, port, size, &data))
-		return false;
-	switch (size) {
-	case 1:
-		vcpu->regs.rax = (vcpu->regs.rax & ~0xffULL) | (u8)data;
-		break;
-	case 2:
-		vcpu->regs.rax = (vcpu->regs.rax & ~0xffffULL) | (u16)data;
-		break;
-	default:	/* a 32-bit result clears the upper half */
-		vcpu->regs.rax = data;
-		break;
-	}
-	return true;
 }
 
 static int svm_exit_io(struct vmrun_vcpu *vcpu)
@@ -407,67 +378,15 @@ static int svm_exit_io(struct vmrun_vcpu *vcpu)
 	u32 info = svm->vmcb->control.exit_info_1;
 	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 	bool in = info & SVM_IOIO_TYPE_MASK;
-	struct kvm_run *run = vcpu->run;
+	int r;
 
 	if (info & SVM_IOIO_STR_MASK)
 		return svm_exit_io_string(vcpu, info, size, in);
 
-	/* An in-kernel device (PIC, PIT, an ioeventfd) may answer it. */
-	if (svm_io_in_kernel(vcpu, info >> 16, size, in)) {
-		vcpu->regs.rip = svm->vmcb->control.exit_info_2;
-		return SVM_CONTINUE;
-	}
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = info >> 16;
-	run->io.count = 1;
-	run->io.data_offset = PAGE_SIZE;	/* the vCPU's second mmap page */
+	r = vmrun_x86_io_pio(vcpu, &svm->io, info >> 16, size, in);
 	/* EXITINFO2 holds the next RIP for IOIO, NRIP save or not. */
 	vcpu->regs.rip = svm->vmcb->control.exit_info_2;
-	if (in) {
-		svm->pending = SVM_PENDING_PIO_IN;
-		svm->pio_size = size;
-	} else {
-		memcpy(page_address(vcpu->mmap_pages[1]), &vcpu->regs.rax, size);
-	}
-	return 0;
-}
-
-/*
- * What the last exit to user space left to finish: an IN's data, or an
- * MMIO instruction. Returns false if that needs one more exit (the write
- * half of a read-modify-write), which run->mmio then describes.
- */
-static bool svm_complete_pending(struct vmrun_vcpu *vcpu)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	u64 data = 0;
-
-	if (svm->pending == SVM_PENDING_MMIO) {
-		if (!vmrun_mmio_complete(&svm->mmio, vcpu->run, &vcpu->regs))
-			return false;
-	} else if (svm->pending == SVM_PENDING_PIO_STRING_IN) {
-		vmrun_pio_string_complete(&svm->pio_string, &vcpu->regs,
-					  page_address(vcpu->mmap_pages[1]),
-					  vcpu->vm);
-	} else if (svm->pending == SVM_PENDING_PIO_IN) {
-		memcpy(&data, page_address(vcpu->mmap_pages[1]), svm->pio_size);
-		switch (svm->pio_size) {
-		case 1:
-			vcpu->regs.rax = (vcpu->regs.rax & ~0xffULL) | data;
-			break;
-		case 2:
-			vcpu->regs.rax = (vcpu->regs.rax & ~0xffffULL) | data;
-			break;
-		default:	/* a 32-bit result clears the upper half */
-			vcpu->regs.rax = data;
-			break;
-		}
-	}
-	svm->pending = SVM_PENDING_NONE;
-	return true;
+	return r;
 }
 
 static int svm_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
@@ -477,22 +396,9 @@ static int svm_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
 						 vcpu->regs.rflags);
 	u8 bytes[VMRUN_EMUL_MAX_LEN];
 	unsigned int n;
-	int r;
 
 	n = svm_fetch_insn(vcpu, mode, bytes);
-	r = vmrun_mmio_begin(&svm->mmio, vcpu->run, &vcpu->regs, gpa, bytes, n,
-			     mode);
-	if (r) {
-		vmrun_mmio_report(vcpu->run, r, gpa, vcpu->regs.rip, bytes, n);
-		return 0;
-	}
-	svm->pending = SVM_PENDING_MMIO;
-
-	/* An in-kernel device may answer it all; else user space does. */
-	if (!vmrun_mmio_in_kernel(&svm->mmio, vcpu))
-		return 0;
-	svm->pending = SVM_PENDING_NONE;
-	return SVM_CONTINUE;
+	return vmrun_x86_io_mmio(vcpu, &svm->io, gpa, bytes, n, mode);
 }
 
 static int svm_exit_npf(struct vmrun_vcpu *vcpu)
@@ -1001,17 +907,10 @@ int svm_vcpu_run(struct vmrun_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
-	/* As api.rst says: finish the last exit first, then honour
-	 * immediate_exit, so user space can complete I/O without running.
-	 */
-	if (!svm_complete_pending(vcpu)) {
+	r = vmrun_x86_io_run_begin(vcpu, &svm->io);
+	if (r != SVM_CONTINUE) {
 		svm_report_events(vcpu);
-		return 0;	/* run->mmio: the write half of an RMW */
-	}
-	if (vmrun_immediate_exit(run)) {
-		/* As KVM 6.1: -EINTR, and exit_reason stays the last one. */
-		svm_report_events(vcpu);
-		return -EINTR;
+		return r;
 	}
 
 	fpu_swap_kvm_fpstate(&svm->fpu, true);

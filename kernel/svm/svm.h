@@ -37,9 +37,8 @@
 #include "../mmu/tdp.h"
 #include "../x86/cpuid_abi.h"
 #include "../x86/events.h"
-#include "../x86/mmio.h"
+#include "../x86/io.h"
 #include "../x86/msrs.h"
-#include "../x86/pio.h"
 #include "../x86/vcpu.h"
 #include "../x86/xstate.h"
 
@@ -58,14 +57,6 @@ struct svm_vm {
 	 * flushes its ASID before it enters the guest.
 	 */
 	atomic64_t tlb_generation;
-};
-
-/* What KVM_RUN must finish when user space comes back. */
-enum svm_pending {
-	SVM_PENDING_NONE,
-	SVM_PENDING_PIO_IN,		/* copy the data page into RAX */
-	SVM_PENDING_MMIO,		/* complete the instruction in mmio */
-	SVM_PENDING_PIO_STRING_IN,	/* store an INS's data in the guest */
 };
 
 struct svm_vcpu {
@@ -90,10 +81,7 @@ struct svm_vcpu {
 	bool awaiting_iret;		/* its IRET was seen at iret_rip */
 	u64 iret_rip;
 
-	enum svm_pending pending;
-	u8 pio_size;
-	struct vmrun_mmio mmio;
-	struct vmrun_pio_string pio_string;
+	struct vmrun_x86_io io;		/* a port I/O or MMIO exit's state */
 };
 
 static inline struct svm_vcpu *to_svm(struct vmrun_vcpu *vcpu)

@@ -28,7 +28,6 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/traps.h>
-#include <vmrun/compat.h>
 #include <vmrun/core.h>
 
 #include "../irq/irqchip.h"
@@ -497,9 +496,7 @@ static int vmx_exit_io_string(struct vmrun_vcpu *vcpu,
 		op.seg_base = vmx_vmcs_read(vmx, seg_bases[seg]);
 	vmx_paging(vmx, &op.paging);
 
-	r = vmrun_pio_string_begin(&vmx->pio_string, &op, &vcpu->regs,
-				   vcpu->run, page_address(vcpu->mmap_pages[1]),
-				   vcpu->vm, &fault);
+	r = vmrun_x86_io_pio_string(vcpu, &vmx->io, &op, &fault);
 	if (r == 1)
 		return VMX_CONTINUE;	/* a zero count: nothing moved */
 	if (r == VMRUN_GWALK_PF || r == VMRUN_GWALK_GP) {
@@ -508,114 +505,32 @@ static int vmx_exit_io_string(struct vmrun_vcpu *vcpu,
 	}
 	if (r < 0)
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, ex);
-	if (in)
-		vmx->pending = VMX_PENDING_PIO_STRING_IN;
 	return 0;
-}
-
-static void vmx_set_rax_in(struct vmrun_vcpu *vcpu, unsigned int size,
-			   u32 data)
-{
-	switch (size) {
-	case 1:
-		vcpu->regs.rax = (vcpu->regs.rax & ~0xffULL) | (u8)data;
-		break;
-	case 2:
-		vcpu->regs.rax = (vcpu->regs.rax & ~0xffffULL) | (u16)data;
-		break;
-	default:	/* a 32-bit result clears the upper half */
-		vcpu->regs.rax = data;
-		break;
-	}
 }
 
 static int vmx_exit_io(struct vmrun_vcpu *vcpu, const struct vmx_exit *ex)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned int size = (ex->qual & 7) + 1;
 	bool in = ex->qual & BIT(3);
-	u16 port = ex->qual >> 16;
-	struct kvm_run *run = vcpu->run;
-	u32 data = 0;
+	int r;
 
 	if (ex->qual & BIT(4))
 		return vmx_exit_io_string(vcpu, ex, size, in);
 
-	/* An in-kernel device (an ioeventfd, say) may answer it. */
-	if (in && !vmrun_io_bus_read(vcpu, VMRUN_BUS_PIO, port, size, &data)) {
-		vmx_set_rax_in(vcpu, size, data);
-		vmx_skip(vcpu, ex);
-		return VMX_CONTINUE;
-	}
-	if (!in && !vmrun_io_bus_write(vcpu, VMRUN_BUS_PIO, port, size,
-				       &vcpu->regs.rax)) {
-		vmx_skip(vcpu, ex);
-		return VMX_CONTINUE;
-	}
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = 1;
-	run->io.data_offset = PAGE_SIZE;	/* the vCPU's second mmap page */
+	r = vmrun_x86_io_pio(vcpu, &to_vmx(vcpu)->io, ex->qual >> 16, size,
+			     in);
 	vmx_skip(vcpu, ex);
-	if (in) {
-		vmx->pending = VMX_PENDING_PIO_IN;
-		vmx->pio_size = size;
-	} else {
-		memcpy(page_address(vcpu->mmap_pages[1]), &vcpu->regs.rax, size);
-	}
-	return 0;
-}
-
-/*
- * What the last exit to user space left to finish: an IN's data, or an
- * MMIO instruction. Returns false if that needs one more exit (the write
- * half of a read-modify-write), which run->mmio then describes.
- */
-static bool vmx_complete_pending(struct vmrun_vcpu *vcpu)
-{
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 data = 0;
-
-	if (vmx->pending == VMX_PENDING_MMIO) {
-		if (!vmrun_mmio_complete(&vmx->mmio, vcpu->run, &vcpu->regs))
-			return false;
-	} else if (vmx->pending == VMX_PENDING_PIO_STRING_IN) {
-		vmrun_pio_string_complete(&vmx->pio_string, &vcpu->regs,
-					  page_address(vcpu->mmap_pages[1]),
-					  vcpu->vm);
-	} else if (vmx->pending == VMX_PENDING_PIO_IN) {
-		memcpy(&data, page_address(vcpu->mmap_pages[1]), vmx->pio_size);
-		vmx_set_rax_in(vcpu, vmx->pio_size, data);
-	}
-	vmx->pending = VMX_PENDING_NONE;
-	return true;
+	return r;
 }
 
 static int vmx_exit_mmio(struct vmrun_vcpu *vcpu, u64 gpa)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	enum vmrun_emul_mode mode = vmx_cpu_mode(vcpu);
 	u8 bytes[VMRUN_EMUL_MAX_LEN];
 	unsigned int n;
-	int r;
 
 	n = vmx_fetch_insn(vcpu, mode, bytes);
-	r = vmrun_mmio_begin(&vmx->mmio, vcpu->run, &vcpu->regs, gpa, bytes, n,
-			     mode);
-	if (r) {
-		vmrun_mmio_report(vcpu->run, r, gpa, vcpu->regs.rip, bytes, n);
-		return 0;
-	}
-	vmx->pending = VMX_PENDING_MMIO;
-
-	/* An in-kernel device may answer it all; else user space does. */
-	if (!vmrun_mmio_in_kernel(&vmx->mmio, vcpu))
-		return 0;
-	vmx->pending = VMX_PENDING_NONE;
-	return VMX_CONTINUE;
+	return vmrun_x86_io_mmio(vcpu, &to_vmx(vcpu)->io, gpa, bytes, n, mode);
 }
 
 /* EPT violation: map guest RAM, or emulate the MMIO access. */
@@ -1208,17 +1123,10 @@ int vmx_vcpu_run(struct vmrun_vcpu *vcpu)
 	struct vmx_exit ex;
 	int r;
 
-	/* As api.rst says: finish the last exit first, then honour
-	 * immediate_exit, so user space can complete I/O without running.
-	 */
-	if (!vmx_complete_pending(vcpu)) {
+	r = vmrun_x86_io_run_begin(vcpu, &vmx->io);
+	if (r != VMX_CONTINUE) {
 		vmx_report_events(vcpu);
-		return 0;	/* run->mmio: the write half of an RMW */
-	}
-	if (vmrun_immediate_exit(run)) {
-		/* As KVM 6.1: -EINTR, and exit_reason stays the last one. */
-		vmx_report_events(vcpu);
-		return -EINTR;
+		return r;
 	}
 
 	fpu_swap_kvm_fpstate(&vmx->fpu, true);

@@ -46,9 +46,8 @@
 #include "../mmu/tdp.h"
 #include "../x86/cpuid_abi.h"
 #include "../x86/events.h"
-#include "../x86/mmio.h"
+#include "../x86/io.h"
 #include "../x86/msrs.h"
-#include "../x86/pio.h"
 #include "../x86/vcpu.h"
 #include "../x86/xstate.h"
 
@@ -94,13 +93,6 @@ struct vmx_vm {
 	 * runs INVEPT before it enters the guest again.
 	 */
 	atomic64_t tlb_generation;
-};
-
-enum vmx_pending {
-	VMX_PENDING_NONE,
-	VMX_PENDING_PIO_IN,		/* copy the data page into RAX */
-	VMX_PENDING_MMIO,		/* complete the instruction in mmio */
-	VMX_PENDING_PIO_STRING_IN,	/* store an INS's data in the guest */
 };
 
 /* MSRs VT-x does not switch: the guest's are loaded around each entry. */
@@ -168,10 +160,7 @@ struct vmx_vcpu {
 	} recent[4];
 	u8 recent_next;
 
-	enum vmx_pending pending;
-	u8 pio_size;
-	struct vmrun_mmio mmio;
-	struct vmrun_pio_string pio_string;
+	struct vmrun_x86_io io;		/* a port I/O or MMIO exit's state */
 };
 
 static inline struct vmx_vcpu *to_vmx(struct vmrun_vcpu *vcpu)
