@@ -174,29 +174,6 @@ long svm_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
-/*
- * KVM 6.1 refuses what no CPU could be in (kvm_is_valid_sregs): long mode
- * without PAE or LMA, LMA or a 64-bit CS outside long mode, CR4 bits the
- * guest's CPU lacks. Anything else VMRUN dislikes fails at entry instead.
- */
-static bool svm_sregs_valid(const struct kvm_sregs *sregs, u64 cr4_mask)
-{
-	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
-		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
-			return false;
-		if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
-			return false;
-	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
-		return false;
-	}
-	/* CR0: no upper half, no NW without CD, no PG without PE. */
-	if ((sregs->cr0 >> 32) ||
-	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
-	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
-		return false;
-	return !(sregs->cr4 & ~cr4_mask);
-}
-
 /* EFER bits a VMRUN accepts; the rest must be zero (APM 15.5.1). */
 #define SVM_EFER_DEFINED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | \
 				 EFER_SVME | EFER_LMSLE | EFER_FFXSR | BIT(15))
@@ -233,16 +210,13 @@ long svm_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_save_area *s = &svm->vmcb->save;
 	struct kvm_sregs sregs;
-	unsigned int i;
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (!svm_sregs_valid(&sregs, vmrun_x86_guest_cr4_mask(&svm->cpuid)))
+	/* Any EFER: svm_guest_state_valid() refuses a bad one at entry. */
+	if (!vmrun_x86_sregs_valid(&sregs,
+				   vmrun_x86_guest_cr4_mask(&svm->cpuid), ~0ULL))
 		return -EINVAL;
-	/* Interrupt injection comes with KVM_INTERRUPT: none can be pending. */
-	for (i = 0; i < ARRAY_SIZE(sregs.interrupt_bitmap); i++)
-		if (sregs.interrupt_bitmap[i])
-			return -EINVAL;
 
 	seg_from_kvm(&s->cs, &sregs.cs);
 	seg_from_kvm(&s->ds, &sregs.ds);

@@ -420,44 +420,18 @@ long vmx_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
-/*
- * KVM 6.1 refuses what no CPU could be in (kvm_is_valid_sregs); anything
- * else VM entry dislikes fails there (KVM_EXIT_FAIL_ENTRY).
- */
-static bool vmx_sregs_valid(const struct kvm_sregs *sregs, u64 cr4_mask)
-{
-	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
-		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
-			return false;
-		if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
-			return false;
-	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
-		return false;
-	}
-	if ((sregs->cr0 >> 32) ||
-	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
-	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
-		return false;
-	/* EFER bits the guest may have; the CPU would refuse the others. */
-	if (sregs->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-		return false;
-	return !(sregs->cr4 & ~cr4_mask);
-}
-
 long vmx_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct kvm_sregs sregs;
-	unsigned int i;
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (!vmx_sregs_valid(&sregs, vmrun_x86_guest_cr4_mask(&vmx->cpuid)))
+	/* EFER bits the guest may have; the CPU would refuse the others. */
+	if (!vmrun_x86_sregs_valid(&sregs,
+				   vmrun_x86_guest_cr4_mask(&vmx->cpuid),
+				   EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return -EINVAL;
-	/* Interrupt injection is not offered yet: none can be pending. */
-	for (i = 0; i < ARRAY_SIZE(sregs.interrupt_bitmap); i++)
-		if (sregs.interrupt_bitmap[i])
-			return -EINVAL;
 
 	seg_from_kvm(vmx, SEG_CS, &sregs.cs);
 	seg_from_kvm(vmx, SEG_DS, &sregs.ds);

@@ -14,6 +14,9 @@
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
+#include <asm/processor-flags.h>
 #include <vmrun/core.h>
 
 #include "cpuid.h"
@@ -66,6 +69,41 @@ long vmrun_x86_vcpu_ioctl(struct vmrun_vcpu *vcpu,
 	}
 }
 EXPORT_SYMBOL_GPL(vmrun_x86_vcpu_ioctl);
+
+/*
+ * KVM_SET_SREGS: KVM 6.1 refuses what no CPU could be in
+ * (kvm_is_valid_sregs): long mode without PAE or LMA, LMA or a 64-bit CS
+ * outside long mode, CR4 bits the guest's CPU lacks. The backend passes
+ * the EFER bits its entry takes without a check of its own. An interrupt
+ * comes with KVM_INTERRUPT, so none can be pending in the bitmap. Anything
+ * else the hardware dislikes fails at entry instead.
+ */
+bool vmrun_x86_sregs_valid(const struct kvm_sregs *sregs, u64 cr4_mask,
+			   u64 efer_mask)
+{
+	unsigned int i;
+
+	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
+		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
+			return false;
+		if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
+			return false;
+	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
+		return false;
+	}
+	/* CR0: no upper half, no NW without CD, no PG without PE. */
+	if ((sregs->cr0 >> 32) ||
+	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
+	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
+		return false;
+	if ((sregs->efer & ~efer_mask) || (sregs->cr4 & ~cr4_mask))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(sregs->interrupt_bitmap); i++)
+		if (sregs->interrupt_bitmap[i])
+			return false;
+	return true;
+}
+EXPORT_SYMBOL_GPL(vmrun_x86_sregs_valid);
 
 /*
  * /dev/vmrun ioctls. The supported CPUID is the in-kernel irqchip's

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "msrs.h"
 
+struct kvm_sregs;
 struct vmrun_vcpu;
 struct vmrun_vm;
 
@@ -35,6 +36,8 @@ struct vmrun_x86_vcpu {
 long vmrun_x86_vcpu_ioctl(struct vmrun_vcpu *vcpu,
 			  const struct vmrun_x86_vcpu *x86, unsigned int ioctl,
 			  void __user *argp);
+bool vmrun_x86_sregs_valid(const struct kvm_sregs *sregs, u64 cr4_mask,
+			   u64 efer_mask);
 long vmrun_x86_dev_ioctl(unsigned int ioctl, void __user *argp,
 			 long (*msr_index_list)(void __user *argp));
 long vmrun_x86_vm_ioctl(struct vmrun_vm *vm, unsigned int ioctl,
