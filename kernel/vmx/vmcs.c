@@ -387,20 +387,37 @@ static void seg_from_kvm(struct vmx_vcpu *vmx, int s,
 	vmx_seg_set(vmx, s, k->selector, k->base, k->limit, ar);
 }
 
+/* Where each VMCS segment sits in struct kvm_sregs, in KVM's order. */
+static const struct {
+	int seg;
+	size_t offset;
+} vmx_sregs_segs[] = {
+	{ SEG_CS, offsetof(struct kvm_sregs, cs) },
+	{ SEG_DS, offsetof(struct kvm_sregs, ds) },
+	{ SEG_ES, offsetof(struct kvm_sregs, es) },
+	{ SEG_FS, offsetof(struct kvm_sregs, fs) },
+	{ SEG_GS, offsetof(struct kvm_sregs, gs) },
+	{ SEG_SS, offsetof(struct kvm_sregs, ss) },
+	{ SEG_TR, offsetof(struct kvm_sregs, tr) },
+	{ SEG_LDTR, offsetof(struct kvm_sregs, ldt) },
+};
+
+static struct kvm_segment *vmx_sregs_seg(struct kvm_sregs *sregs,
+					 unsigned int i)
+{
+	return (void *)sregs + vmx_sregs_segs[i].offset;
+}
+
 long vmx_get_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct kvm_sregs sregs;
+	unsigned int i;
 
 	memset(&sregs, 0, sizeof(sregs));
-	seg_to_kvm(vmx, SEG_CS, &sregs.cs);
-	seg_to_kvm(vmx, SEG_DS, &sregs.ds);
-	seg_to_kvm(vmx, SEG_ES, &sregs.es);
-	seg_to_kvm(vmx, SEG_FS, &sregs.fs);
-	seg_to_kvm(vmx, SEG_GS, &sregs.gs);
-	seg_to_kvm(vmx, SEG_SS, &sregs.ss);
-	seg_to_kvm(vmx, SEG_TR, &sregs.tr);
-	seg_to_kvm(vmx, SEG_LDTR, &sregs.ldt);
+	for (i = 0; i < ARRAY_SIZE(vmx_sregs_segs); i++)
+		seg_to_kvm(vmx, vmx_sregs_segs[i].seg,
+			   vmx_sregs_seg(&sregs, i));
 	sregs.gdt.base = vmx_vmcs_read(vmx, GUEST_GDTR_BASE);
 	sregs.gdt.limit = vmx_vmcs_read(vmx, GUEST_GDTR_LIMIT);
 	sregs.idt.base = vmx_vmcs_read(vmx, GUEST_IDTR_BASE);
@@ -424,6 +441,7 @@ long vmx_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct kvm_sregs sregs;
+	unsigned int i;
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
@@ -433,14 +451,9 @@ long vmx_set_sregs(struct vmrun_vcpu *vcpu, void __user *argp)
 				   EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return -EINVAL;
 
-	seg_from_kvm(vmx, SEG_CS, &sregs.cs);
-	seg_from_kvm(vmx, SEG_DS, &sregs.ds);
-	seg_from_kvm(vmx, SEG_ES, &sregs.es);
-	seg_from_kvm(vmx, SEG_FS, &sregs.fs);
-	seg_from_kvm(vmx, SEG_GS, &sregs.gs);
-	seg_from_kvm(vmx, SEG_SS, &sregs.ss);
-	seg_from_kvm(vmx, SEG_TR, &sregs.tr);
-	seg_from_kvm(vmx, SEG_LDTR, &sregs.ldt);
+	for (i = 0; i < ARRAY_SIZE(vmx_sregs_segs); i++)
+		seg_from_kvm(vmx, vmx_sregs_segs[i].seg,
+			     vmx_sregs_seg(&sregs, i));
 	vmx_vmcs_write(vmx, GUEST_GDTR_BASE, sregs.gdt.base);
 	vmx_vmcs_write(vmx, GUEST_GDTR_LIMIT, sregs.gdt.limit);
 	vmx_vmcs_write(vmx, GUEST_IDTR_BASE, sregs.idt.base);
