@@ -210,11 +210,6 @@ static enum vmrun_emul_mode svm_cpu_mode(struct vmcb_save_area *s,
 				   s->cs.attrib & SVM_SELECTOR_DB_MASK);
 }
 
-static int svm_read_gpa(u64 gpa, void *buf, size_t len, void *vm)
-{
-	return vmrun_guest_read(vm, gpa, buf, len) == len ? 0 : -EFAULT;
-}
-
 /* The guest's paging state, for kernel/x86/gwalk.c. */
 static void svm_paging(struct svm_vcpu *svm, struct vmrun_gwalk_paging *pg)
 {
@@ -245,16 +240,10 @@ static unsigned int svm_fetch_insn(struct vmrun_vcpu *vcpu,
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmrun_gwalk_paging pg;
-	struct vmrun_gwalk_result res;
-	u64 linear = vcpu->regs.rip;
 
-	if (mode != VMRUN_EMUL_MODE64)
-		linear = (u32)(linear + svm->vmcb->save.cs.base);
 	svm_paging(svm, &pg);
-	vmrun_gwalk_read(&pg, linear, bytes, VMRUN_EMUL_MAX_LEN,
-			 VMRUN_GWALK_FETCH | svm_access(vcpu), svm_read_gpa,
-			 vcpu->vm, &res);
-	return res.copied;
+	return vmrun_x86_fetch_insn(vcpu, &pg, svm->vmcb->save.cs.base,
+				    svm_access(vcpu), mode, bytes);
 }
 
 static void svm_inject_fault(struct svm_vcpu *svm, int kind,

@@ -401,11 +401,6 @@ static enum vmrun_emul_mode vmx_cpu_mode(struct vmrun_vcpu *vcpu)
 				   cs_ar & BIT(13), cs_ar & BIT(14));
 }
 
-static int vmx_read_gpa(u64 gpa, void *buf, size_t len, void *vm)
-{
-	return vmrun_guest_read(vm, gpa, buf, len) == len ? 0 : -EFAULT;
-}
-
 /* The guest's paging state, for kernel/x86/gwalk.c. */
 static void vmx_paging(struct vmx_vcpu *vmx, struct vmrun_gwalk_paging *pg)
 {
@@ -432,16 +427,11 @@ static unsigned int vmx_fetch_insn(struct vmrun_vcpu *vcpu,
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmrun_gwalk_paging pg;
-	struct vmrun_gwalk_result res;
-	u64 linear = vcpu->regs.rip;
 
-	if (mode != VMRUN_EMUL_MODE64)
-		linear = (u32)(linear + vmx_vmcs_read(vmx, GUEST_CS_BASE));
 	vmx_paging(vmx, &pg);
-	vmrun_gwalk_read(&pg, linear, bytes, VMRUN_EMUL_MAX_LEN,
-			 VMRUN_GWALK_FETCH | vmx_access(vcpu), vmx_read_gpa,
-			 vcpu->vm, &res);
-	return res.copied;
+	return vmrun_x86_fetch_insn(vcpu, &pg,
+				    vmx_vmcs_read(vmx, GUEST_CS_BASE),
+				    vmx_access(vcpu), mode, bytes);
 }
 
 static void vmx_inject_fault(struct vmx_vcpu *vmx, int kind,

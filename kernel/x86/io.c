@@ -77,6 +77,23 @@ int vmrun_x86_io_pio_string(struct vmrun_vcpu *vcpu, struct vmrun_x86_io *io,
 }
 EXPORT_SYMBOL_GPL(vmrun_x86_io_pio_string);
 
+unsigned int vmrun_x86_fetch_insn(struct vmrun_vcpu *vcpu,
+				  const struct vmrun_gwalk_paging *pg,
+				  u64 cs_base, unsigned int access,
+				  enum vmrun_emul_mode mode, u8 *bytes)
+{
+	struct vmrun_gwalk_result res;
+	u64 linear = vcpu->regs.rip;
+
+	if (mode != VMRUN_EMUL_MODE64)
+		linear = (u32)(linear + cs_base);
+	vmrun_gwalk_read(pg, linear, bytes, VMRUN_EMUL_MAX_LEN,
+			 VMRUN_GWALK_FETCH | access, vmrun_x86_read_gpa,
+			 vcpu->vm, &res);
+	return res.copied;
+}
+EXPORT_SYMBOL_GPL(vmrun_x86_fetch_insn);
+
 int vmrun_x86_io_mmio(struct vmrun_vcpu *vcpu, struct vmrun_x86_io *io,
 		      u64 gpa, const u8 *bytes, unsigned int avail,
 		      enum vmrun_emul_mode mode)

@@ -52,6 +52,16 @@ int vmrun_x86_io_pio_string(struct vmrun_vcpu *vcpu, struct vmrun_x86_io *io,
 			    struct vmrun_gwalk_result *fault);
 
 /*
+ * Up to VMRUN_EMUL_MAX_LEN bytes of the instruction at CS:RIP, read through
+ * the guest's page tables with the backend's paging state and access bits
+ * (neither VT-x nor QEMU's SVM gives the bytes). Returns how many it got.
+ */
+unsigned int vmrun_x86_fetch_insn(struct vmrun_vcpu *vcpu,
+				  const struct vmrun_gwalk_paging *pg,
+				  u64 cs_base, unsigned int access,
+				  enum vmrun_emul_mode mode, u8 *bytes);
+
+/*
  * An access to a GPA without RAM by the instruction in @bytes (@avail of
  * them, at CS:RIP). Returns VMRUN_X86_CONTINUE when in-kernel devices
  * completed it, 0 for an exit to user space (KVM_EXIT_MMIO, or the

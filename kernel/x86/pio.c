@@ -7,10 +7,11 @@
 
 #include "pio.h"
 
-static int pio_read_gpa(u64 gpa, void *buf, size_t len, void *opaque)
+int vmrun_x86_read_gpa(u64 gpa, void *buf, size_t len, void *vm)
 {
-	return vmrun_guest_read(opaque, gpa, buf, len) == len ? 0 : -EFAULT;
+	return vmrun_guest_read(vm, gpa, buf, len) == len ? 0 : -EFAULT;
 }
+EXPORT_SYMBOL_GPL(vmrun_x86_read_gpa);
 
 static u64 addr_mask(u8 addr_size)
 {
@@ -87,7 +88,7 @@ int vmrun_pio_string_begin(struct vmrun_pio_string *ps,
 		/* Translate now, so a fault is raised before any exit. */
 		r = vmrun_gwalk_translate(&op->paging, la,
 					  access | VMRUN_GWALK_WRITE,
-					  pio_read_gpa, vm, fault);
+					  vmrun_x86_read_gpa, vm, fault);
 		if (r)
 			return r < 0 ? -EFAULT : r;
 		ps->gpa[0] = fault->gpa;
@@ -96,7 +97,7 @@ int vmrun_pio_string_begin(struct vmrun_pio_string *ps,
 		if (ps->len[1]) {
 			r = vmrun_gwalk_translate(&op->paging, la + ps->len[0],
 						  access | VMRUN_GWALK_WRITE,
-						  pio_read_gpa, vm, fault);
+						  vmrun_x86_read_gpa, vm, fault);
 			if (r)
 				return r < 0 ? -EFAULT : r;
 			ps->gpa[1] = fault->gpa;
@@ -105,7 +106,7 @@ int vmrun_pio_string_begin(struct vmrun_pio_string *ps,
 		ps->op = *op;
 	} else {
 		r = vmrun_gwalk_read(&op->paging, la, data, bytes, access,
-				     pio_read_gpa, vm, fault);
+				     vmrun_x86_read_gpa, vm, fault);
 		if (r)
 			return r < 0 ? -EFAULT : r;
 		pio_advance(op, regs, index, n);

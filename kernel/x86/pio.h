@@ -35,6 +35,9 @@ struct vmrun_pio_string {
 	struct vmrun_pio_op op;
 };
 
+/* Guest RAM for kernel/x86/gwalk.c's walks; @vm: the struct vmrun_vm. */
+int vmrun_x86_read_gpa(u64 gpa, void *buf, size_t len, void *vm);
+
 /*
  * Starts one exit of a string instruction. Returns 0 with run->io filled
  * (OUTS data copied to @data, registers advanced; INS registers advance in
