@@ -24,6 +24,7 @@
 #include <asm/nospec-branch.h>
 #include <vmrun/compat.h>
 
+#include "../x86/entry_frame.S"
 #include "svm.h"
 
 /* Stack slots below the saved callee-saved registers. */
@@ -33,13 +34,7 @@
 
 	.text
 SYM_FUNC_START(svm_enter_guest)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r15
-	push	%r14
-	push	%r13
-	push	%r12
-	push	%rbx
+	VMRUN_ENTRY_SAVE_HOST
 	push	%rdi			/* SLOT_REGS */
 	push	%rdx			/* SLOT_HOST_VMCB */
 	push	%rsi			/* SLOT_VMCB */
@@ -97,22 +92,5 @@ SYM_FUNC_START(svm_enter_guest)
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
 	VMRUN_UNTRAIN_RET_VM
 	add	$24, %rsp
-
-	/* Leave no guest value in a register the host might speculate on. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-
-	pop	%rbx
-	pop	%r12
-	pop	%r13
-	pop	%r14
-	pop	%r15
-	pop	%rbp
-	RET
+	VMRUN_ENTRY_RESTORE_HOST
 SYM_FUNC_END(svm_enter_guest)

@@ -18,17 +18,12 @@
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 
+#include "../x86/entry_frame.S"
 #include "vmx.h"
 
 	.text
 SYM_FUNC_START(vmx_enter_guest)
-	push	%rbp
-	mov	%rsp, %rbp
-	push	%r15
-	push	%r14
-	push	%r13
-	push	%r12
-	push	%rbx
+	VMRUN_ENTRY_SAVE_HOST
 	push	%rdi			/* regs, at (%rsp) after the exit */
 
 	mov	$VMX_HOST_RSP, %eax
@@ -97,22 +92,5 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	mov	$1, %eax
 .Lout:
 	add	$8, %rsp
-
-	/* Leave no guest value in a register the host might speculate on. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-
-	pop	%rbx
-	pop	%r12
-	pop	%r13
-	pop	%r14
-	pop	%r15
-	pop	%rbp
-	RET
+	VMRUN_ENTRY_RESTORE_HOST
 SYM_FUNC_END(vmx_enter_guest)
